@@ -1,0 +1,25 @@
+export class EventStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class WrongExpectedVersionError extends EventStoreError {
+  constructor(readonly streamId: string, readonly expected: string, readonly actual: number) {
+    super(`stream version is ${actual}, expected ${expected}`);
+  }
+}
+
+export class DuplicateEventConflictError extends EventStoreError {
+  constructor(readonly source: string, readonly eventId: string) {
+    super(`an event with this id and source is already stored with different content`);
+  }
+}
+
+export class IdentityConflictError extends EventStoreError {
+  constructor(readonly kind: string, readonly ownerStreamId: string) {
+    // The identifier value is personal data: it never goes into the message.
+    super(`the ${kind} identifier is already linked to another stream`);
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The EventStore port. Every adapter (SQLite, PostgreSQL, later EventStoreDB) implements it and
+ * passes the one contract suite in `contract/event-store.contract.ts`.
+ *
+ * Positions are opaque strings: callers store and hand them back, never do arithmetic on them,
+ * so an EventStoreDB adapter can encode its commit/prepare pair in the same type.
+ */
+
+/** An opaque position in the global log. `null` means "before the first event". */
+export type Position = string;
+
+/**
+ * `any`: no check. `no-stream`: the stream must not exist yet. A number: the stream's current
+ * version must be exactly that (versions count from 1; an empty stream has version 0).
+ */
+export type ExpectedVersion = 'any' | 'no-stream' | number;
+
+export interface EventMetadata {
+  /** The actor code of the agency that reported the fact (token actor, or the `actor` attribute of an import). */
+  readonly actor: string;
+  /** The token subject (user or system) that posted it. */
+  readonly postedBy?: string;
+  readonly correlationId?: string;
+  readonly causationId?: string;
+  readonly [key: string]: unknown;
+}
+
+export interface NewEvent {
+  /** CloudEvents `id`; unique together with `source`. */
+  readonly eventId: string;
+  /** CloudEvents `source`. */
+  readonly source: string;
+  readonly type: string;
+  /** When it happened (RFC 3339). */
+  readonly eventTime: string;
+  /**
+   * When the reporting agency learned it (RFC 3339). Only imports carry their own; otherwise the
+   * store uses its receipt time. As-of reads filter on this.
+   */
+  readonly recordedTime?: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly metadata: EventMetadata;
+}
+
+export interface StoredEvent {
+  readonly position: Position;
+  readonly streamId: string;
+  /** 1-based version within its stream. */
+  readonly streamVersion: number;
+  readonly eventId: string;
+  readonly source: string;
+  readonly type: string;
+  readonly eventTime: string;
+  /** The agency's recorded time if imported with one, else the receipt time. ISO 8601 UTC. */
+  readonly recordedTime: string;
+  /** When this store received it. ISO 8601 UTC. */
+  readonly receivedTime: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly metadata: EventMetadata;
+}
+
+/** An identifier claimed for a stream in the same transaction as an append (e.g. dossier, pnr). */
+export interface IdentityClaim {
+  readonly kind: string;
+  readonly value: string;
+}
+
+export interface AppendOptions {
+  readonly expectedVersion: ExpectedVersion;
+  /** Identifiers to link to this stream atomically with the events; a clash fails the whole append. */
+  readonly identities?: readonly IdentityClaim[];
+}
+
+export interface AppendOutcome {
+  readonly eventId: string;
+  readonly source: string;
+  readonly status: 'recorded' | 'duplicate';
+  /** Set for recorded events, and for duplicates (the original's position). */
+  readonly position: Position;
+  readonly streamVersion: number;
+}
+
+export interface AppendResult {
+  readonly outcomes: readonly AppendOutcome[];
+  /** The stream's version after the append. */
+  readonly nextExpectedVersion: number;
+}
+
+export interface ReadAllPage {
+  readonly events: readonly StoredEvent[];
+  /** The position to pass as `after` for the next page (unchanged when the page is empty). */
+  readonly last: Position | null;
+}
+
+export interface ReadStreamOptions {
+  /** Only events recorded at or before this instant (RFC 3339). */
+  readonly recordedUpTo?: string;
+  /** Only events with streamVersion > this. */
+  readonly afterVersion?: number;
+}
+
+export interface Subscription {
+  /** Resolves once the handler has returned for the last delivered batch. */
+  stop(): Promise<void>;
+  /** Resolves when the subscription has delivered everything up to the head as of the call. */
+  caughtUp(): Promise<void>;
+}
+
+export interface SubscribeOptions {
+  readonly after: Position | null;
+  readonly batchSize?: number;
+  /** Called with each batch in position order; the next batch waits for the returned promise. */
+  readonly handler: (events: readonly StoredEvent[]) => Promise<void>;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface EventStore {
+  readonly kind: 'sqlite' | 'postgres' | 'eventstoredb';
+
+  /**
+   * Appends atomically to one stream. An event whose (source, eventId) is stored with identical
+   * content (stream, type, eventTime, data) is a no-op reported as `duplicate`; with different
+   * content the whole append fails with DuplicateEventConflictError. A version mismatch fails
+   * with WrongExpectedVersionError; an identity claimed by another stream with
+   * IdentityConflictError. Nothing is written when it throws.
+   */
+  append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+
+  readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
+
+  /** Global log in position order, strictly after `after`. Never skips a committed event. */
+  readAll(options: { after: Position | null; limit: number }): Promise<ReadAllPage>;
+
+  /** Catch-up from `after`, then live, until stopped. */
+  subscribeAll(options: SubscribeOptions): Subscription;
+
+  /** The event stored under (source, eventId), if any. */
+  findEvent(source: string, eventId: string): Promise<StoredEvent | null>;
+
+  /** The stream an identifier is linked to, if any. */
+  resolveIdentity(kind: string, value: string): Promise<string | null>;
+
+  /** Position of the newest committed event, or null for an empty log. */
+  headPosition(): Promise<Position | null>;
+
+  /** How many events lie after `position` (for lag reporting); exact or a close estimate. */
+  countAfter(position: Position | null): Promise<number>;
+
+  close(): Promise<void>;
+}
