@@ -1,3 +1,15 @@
 export * from './event-store.port';
 export * from './errors';
 export * from './sql/sql-database';
+export { SqliteDatabase } from './sql/sqlite-database';
+export type { SqliteDatabaseOptions, SqliteSynchronous } from './sql/sqlite-database';
+export { PostgresDatabase, PostgresExecutor, quoteIdentifier } from './sql/postgres-database';
+export type { PostgresDatabaseOptions } from './sql/postgres-database';
+export { runMigrations } from './sql/migrations';
+export type { MigrationStep } from './sql/migrations';
+export { canonicalJson, normaliseTime } from './sql/sql-event-store';
+export type { SqlEventStoreOptions } from './sql/sql-event-store';
+export { SqliteEventStore } from './sqlite-event-store';
+export { PostgresEventStore, APPEND_LOCK_KEY } from './postgres-event-store';
+export { openEventStore } from './open-event-store';
+export type { EventStoreConfig, OpenedEventStore } from './open-event-store';

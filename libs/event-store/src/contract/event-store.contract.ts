@@ -1,0 +1,442 @@
+import { DuplicateEventConflictError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
+import { EventStore, NewEvent, StoredEvent } from '../event-store.port';
+
+/** Makes a fresh, empty store; the contract closes every store it makes. */
+export type EventStoreFactory = () => Promise<EventStore>;
+
+let counter = 0;
+
+export function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
+  counter++;
+  return {
+    eventId: `evt-${counter}-${Math.random().toString(36).slice(2, 8)}`,
+    source: 'urn:kedja:test',
+    type: 'PersonRegistered',
+    eventTime: '2026-01-02T03:04:05.678Z',
+    data: { n: counter },
+    metadata: { actor: 'MIGRATIONSVERKET', postedBy: 'tester' },
+    ...overrides,
+  };
+}
+
+async function readEverything(store: EventStore): Promise<StoredEvent[]> {
+  const all: StoredEvent[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const page = await store.readAll({ after, limit: 1000 });
+    if (page.events.length === 0) return all;
+    all.push(...page.events);
+    after = page.last;
+  }
+}
+
+function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (predicate()) resolve();
+      else if (Date.now() - started > timeoutMs) reject(new Error('timed out waiting'));
+      else setTimeout(tick, 5);
+    };
+    tick();
+  });
+}
+
+/** The behaviour every EventStore adapter must show; each adapter's spec calls this once. */
+export function eventStoreContract(name: string, factory: EventStoreFactory): void {
+  describe(`EventStore contract: ${name}`, () => {
+    let store: EventStore;
+
+    beforeEach(async () => {
+      store = await factory();
+    });
+
+    afterEach(async () => {
+      await store.close();
+    });
+
+    describe('expected version', () => {
+      it('creates a stream with no-stream and numbers versions from 1', async () => {
+        const result = await store.append('s-1', [newEvent(), newEvent(), newEvent()], { expectedVersion: 'no-stream' });
+        expect(result.nextExpectedVersion).toBe(3);
+        expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['recorded', 'recorded', 'recorded']);
+        expect(result.outcomes.map((outcome) => outcome.streamVersion)).toEqual([1, 2, 3]);
+        const events = await store.readStream('s-1');
+        expect(events.map((event) => event.streamVersion)).toEqual([1, 2, 3]);
+        expect(events.map((event) => event.position)).toEqual(result.outcomes.map((outcome) => outcome.position));
+      });
+
+      it('accepts 0 for an empty stream and the exact current version after that', async () => {
+        await store.append('s-1', [newEvent()], { expectedVersion: 0 });
+        const result = await store.append('s-1', [newEvent()], { expectedVersion: 1 });
+        expect(result.nextExpectedVersion).toBe(2);
+      });
+
+      it('rejects no-stream on an existing stream', async () => {
+        await store.append('s-1', [newEvent()], { expectedVersion: 'any' });
+        const error = await store.append('s-1', [newEvent()], { expectedVersion: 'no-stream' }).catch((caught) => caught);
+        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(error).toMatchObject({ streamId: 's-1', expected: 'no-stream', actual: 1 });
+      });
+
+      it('rejects a wrong exact version, too low or too high, and writes nothing', async () => {
+        await store.append('s-1', [newEvent(), newEvent()], { expectedVersion: 'no-stream' });
+        const head = await store.headPosition();
+        for (const expectedVersion of [1, 3, 0]) {
+          const error = await store.append('s-1', [newEvent()], { expectedVersion }).catch((caught) => caught);
+          expect(error).toBeInstanceOf(WrongExpectedVersionError);
+          expect(error).toMatchObject({ expected: String(expectedVersion), actual: 2 });
+        }
+        expect(await store.readStream('s-1')).toHaveLength(2);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('appends with any whatever the version', async () => {
+        await store.append('s-1', [newEvent()], { expectedVersion: 'any' });
+        const result = await store.append('s-1', [newEvent()], { expectedVersion: 'any' });
+        expect(result.nextExpectedVersion).toBe(2);
+      });
+    });
+
+    describe('idempotency on (source, eventId)', () => {
+      it('reports an identical event as a duplicate of the original, writing nothing', async () => {
+        const event = newEvent({ data: { a: 1, b: { c: [1, 2], d: 'x' } } });
+        const first = await store.append('s-1', [event], { expectedVersion: 'no-stream' });
+        const head = await store.headPosition();
+        // Same content with the keys in another order and the time at another offset.
+        const again = { ...event, eventTime: '2026-01-02T04:04:05.678+01:00', data: { b: { d: 'x', c: [1, 2] }, a: 1 } };
+        const second = await store.append('s-1', [again], { expectedVersion: 1 });
+        expect(second.outcomes).toEqual([{ ...first.outcomes[0], status: 'duplicate' }]);
+        expect(second.nextExpectedVersion).toBe(1);
+        expect(await store.headPosition()).toBe(head);
+      });
+
+      it('treats a retry of an already stored batch as duplicates even with a stale expected version', async () => {
+        const events = [newEvent(), newEvent()];
+        await store.append('s-1', events, { expectedVersion: 'no-stream' });
+        await store.append('s-1', [newEvent()], { expectedVersion: 2 });
+        const retry = await store.append('s-1', events, { expectedVersion: 'no-stream' });
+        expect(retry.outcomes.map((outcome) => outcome.status)).toEqual(['duplicate', 'duplicate']);
+        expect(retry.outcomes.map((outcome) => outcome.streamVersion)).toEqual([1, 2]);
+        expect(retry.nextExpectedVersion).toBe(3);
+      });
+
+      it('records the new events of a batch that also holds duplicates', async () => {
+        const old = newEvent();
+        await store.append('s-1', [old], { expectedVersion: 'no-stream' });
+        const fresh = newEvent();
+        const result = await store.append('s-1', [old, fresh], { expectedVersion: 1 });
+        expect(result.outcomes.map((outcome) => [outcome.status, outcome.streamVersion])).toEqual([
+          ['duplicate', 1],
+          ['recorded', 2],
+        ]);
+      });
+
+      it('fails the whole append when the content differs, writing nothing', async () => {
+        const event = newEvent();
+        await store.append('s-1', [event], { expectedVersion: 'no-stream' });
+        const head = await store.headPosition();
+        const innocent = newEvent();
+        for (const changed of [{ ...event, data: { other: true } }, { ...event, type: 'Other' }, { ...event, eventTime: '2026-01-01T00:00:00Z' }]) {
+          const error = await store.append('s-1', [innocent, changed], { expectedVersion: 'any' }).catch((caught) => caught);
+          expect(error).toBeInstanceOf(DuplicateEventConflictError);
+        }
+        const elsewhere = await store.append('s-2', [event], { expectedVersion: 'any' }).catch((caught) => caught);
+        expect(elsewhere).toBeInstanceOf(DuplicateEventConflictError);
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.findEvent(innocent.source, innocent.eventId)).toBeNull();
+      });
+
+      it('keeps the same eventId from different sources apart', async () => {
+        const event = newEvent();
+        const result = await store.append('s-1', [event, { ...event, source: 'urn:kedja:other' }], { expectedVersion: 'no-stream' });
+        expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['recorded', 'recorded']);
+      });
+
+      it('handles a repeat within one batch: identical is a duplicate, different is a conflict', async () => {
+        const event = newEvent();
+        const result = await store.append('s-1', [event, newEvent(), event], { expectedVersion: 'no-stream' });
+        expect(result.outcomes.map((outcome) => outcome.status)).toEqual(['recorded', 'recorded', 'duplicate']);
+        expect(result.outcomes[2].position).toBe(result.outcomes[0].position);
+        expect(result.outcomes[2].streamVersion).toBe(1);
+        expect(result.nextExpectedVersion).toBe(2);
+
+        const other = newEvent();
+        const error = await store
+          .append('s-2', [other, { ...other, data: { changed: true } }], { expectedVersion: 'no-stream' })
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(DuplicateEventConflictError);
+        expect(await store.readStream('s-2')).toEqual([]);
+      });
+    });
+
+    describe('identities', () => {
+      it('links claimed identifiers to the stream', async () => {
+        await store.append('person-1', [newEvent()], {
+          expectedVersion: 'no-stream',
+          identities: [
+            { kind: 'pnr', value: '198112189876' },
+            { kind: 'dossier', value: 'D-1' },
+          ],
+        });
+        expect(await store.resolveIdentity('pnr', '198112189876')).toBe('person-1');
+        expect(await store.resolveIdentity('dossier', 'D-1')).toBe('person-1');
+        expect(await store.resolveIdentity('dossier', 'D-2')).toBeNull();
+        expect(await store.resolveIdentity('pnr', 'D-1')).toBeNull();
+      });
+
+      it('accepts a claim the same stream already owns', async () => {
+        const identities = [{ kind: 'pnr', value: '198112189876' }];
+        await store.append('person-1', [newEvent()], { expectedVersion: 'no-stream', identities });
+        await store.append('person-1', [newEvent()], { expectedVersion: 1, identities: [...identities, ...identities] });
+        expect(await store.readStream('person-1')).toHaveLength(2);
+      });
+
+      it('rejects a claim owned by another stream, without the value in the message, writing nothing', async () => {
+        await store.append('person-1', [newEvent()], { expectedVersion: 'no-stream', identities: [{ kind: 'pnr', value: '198112189876' }] });
+        const head = await store.headPosition();
+        const error = await store
+          .append('person-2', [newEvent()], {
+            expectedVersion: 'no-stream',
+            identities: [
+              { kind: 'dossier', value: 'D-9' },
+              { kind: 'pnr', value: '198112189876' },
+            ],
+          })
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(IdentityConflictError);
+        expect(error).toMatchObject({ kind: 'pnr', ownerStreamId: 'person-1' });
+        expect(String(error.message)).not.toContain('198112189876');
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readStream('person-2')).toEqual([]);
+        expect(await store.resolveIdentity('dossier', 'D-9')).toBeNull();
+      });
+
+      it('writes no identity when the append fails for another reason', async () => {
+        await store.append('person-1', [newEvent()], { expectedVersion: 'no-stream' });
+        const error = await store
+          .append('person-1', [newEvent()], { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'D-3' }] })
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.resolveIdentity('dossier', 'D-3')).toBeNull();
+      });
+    });
+
+    describe('ordering and reading', () => {
+      it('orders each stream by version and the global log by position, strictly increasing', async () => {
+        const expected: string[] = [];
+        for (let round = 0; round < 5; round++) {
+          for (const stream of ['a', 'b', 'c']) {
+            const events = [newEvent(), newEvent()];
+            await store.append(stream, events, { expectedVersion: 'any' });
+            expected.push(...events.map((event) => event.eventId));
+          }
+        }
+        const all = await readEverything(store);
+        expect(all.map((event) => event.eventId)).toEqual(expected);
+        const positions = all.map((event) => BigInt(event.position));
+        for (let index = 1; index < positions.length; index++) expect(positions[index] > positions[index - 1]).toBe(true);
+        const streamB = await store.readStream('b');
+        expect(streamB.map((event) => event.streamVersion)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+        expect((await store.readStream('b', { afterVersion: 8 })).map((event) => event.streamVersion)).toEqual([9, 10]);
+        expect(await store.readStream('nope')).toEqual([]);
+      });
+
+      it('pages through the global log', async () => {
+        for (let index = 0; index < 5; index++) {
+          await store.append(`s-${index % 2}`, Array.from({ length: 5 }, () => newEvent()), { expectedVersion: 'any' });
+        }
+        const sizes: number[] = [];
+        let after: string | null = null;
+        const seen: string[] = [];
+        for (;;) {
+          const page = await store.readAll({ after, limit: 10 });
+          sizes.push(page.events.length);
+          if (page.events.length === 0) {
+            expect(page.last).toBe(after);
+            break;
+          }
+          expect(page.last).toBe(page.events[page.events.length - 1].position);
+          seen.push(...page.events.map((event) => event.eventId));
+          after = page.last;
+        }
+        expect(sizes).toEqual([10, 10, 5, 0]);
+        expect(new Set(seen).size).toBe(25);
+        expect(await store.readAll({ after: null, limit: 3 })).toMatchObject({ events: { length: 3 } });
+      });
+
+      it('returns stored events with all fields, times normalised to UTC', async () => {
+        const before = new Date().toISOString();
+        const event = newEvent({ eventTime: '2026-03-01T10:00:00+02:00', metadata: { actor: 'AF', correlationId: 'c-1' } });
+        const result = await store.append('s-1', [event], { expectedVersion: 'no-stream' });
+        const after = new Date().toISOString();
+        const stored = await store.findEvent(event.source, event.eventId);
+        expect(stored).toMatchObject({
+          position: result.outcomes[0].position,
+          streamId: 's-1',
+          streamVersion: 1,
+          eventId: event.eventId,
+          source: event.source,
+          type: event.type,
+          eventTime: '2026-03-01T08:00:00.000Z',
+          data: event.data,
+          metadata: event.metadata,
+        });
+        expect(stored!.receivedTime >= before && stored!.receivedTime <= after).toBe(true);
+        expect(stored!.recordedTime).toBe(stored!.receivedTime);
+        expect(stored!.receivedTime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+        expect(await store.findEvent(event.source, 'missing')).toBeNull();
+      });
+
+      it('honours an imported recordedTime and filters stream reads on it', async () => {
+        await store.append(
+          's-1',
+          [
+            newEvent({ eventTime: '2020-01-01T00:00:00Z', recordedTime: '2020-01-05T12:00:00+01:00' }),
+            newEvent({ eventTime: '2020-02-01T00:00:00Z', recordedTime: '2021-06-01T00:00:00Z' }),
+          ],
+          { expectedVersion: 'no-stream' },
+        );
+        await store.append('s-1', [newEvent()], { expectedVersion: 2 });
+        const all = await store.readStream('s-1');
+        expect(all.map((event) => event.recordedTime.slice(0, 4))).toEqual(['2020', '2021', String(new Date().getUTCFullYear())]);
+        expect(all[0].recordedTime).toBe('2020-01-05T11:00:00.000Z');
+        expect(all[0].receivedTime).not.toBe(all[0].recordedTime);
+        expect((await store.readStream('s-1', { recordedUpTo: '2020-01-05T11:00:00Z' })).map((event) => event.streamVersion)).toEqual([1]);
+        expect((await store.readStream('s-1', { recordedUpTo: '2020-01-05T10:59:59.999Z' }))).toEqual([]);
+        expect((await store.readStream('s-1', { recordedUpTo: '2022-01-01T01:00:00+01:00' })).map((event) => event.streamVersion)).toEqual([1, 2]);
+        expect((await store.readStream('s-1', { recordedUpTo: '2022-01-01T00:00:00Z', afterVersion: 1 })).map((event) => event.streamVersion)).toEqual([2]);
+      });
+
+      it('rejects an event time that is not RFC 3339, writing nothing', async () => {
+        const error = await store.append('s-1', [newEvent(), newEvent({ eventTime: 'yesterday' })], { expectedVersion: 'any' }).catch((caught) => caught);
+        expect(error).toBeInstanceOf(EventStoreError);
+        expect(await store.headPosition()).toBeNull();
+      });
+
+      it('keeps large payloads (~1 MB) intact', async () => {
+        const big = 'x'.repeat(1024 * 1024);
+        const rows = Array.from({ length: 2000 }, (_, index) => ({ index, text: `row ${index} "quoted" \\ back` }));
+        const event = newEvent({ data: { big, rows } });
+        await store.append('s-1', [event, newEvent()], { expectedVersion: 'no-stream' });
+        const [stored] = await store.readStream('s-1');
+        expect(stored.data).toEqual({ big, rows });
+        expect((await store.readAll({ after: null, limit: 10 })).events[0].data).toEqual({ big, rows });
+      });
+
+      it('keeps unicode intact in ids, data and metadata', async () => {
+        const text = 'Åsa Ängström Öberg, ålder 42 🇸🇪👩🏽‍⚕️ — مرحبا بالعالم שלום 𝄞 \u0000 end';
+        // PostgreSQL text cannot hold NUL; inside JSON it is escaped, so only data carries one.
+        const name = text.replace('\u0000', '');
+        const event = newEvent({ eventId: 'id-ä-😀', source: 'urn:kedja:myndighet/å', data: { text, [text]: 'key' }, metadata: { actor: 'ÖÄ', note: text } });
+        await store.append('ström-😀', [event], { expectedVersion: 'no-stream', identities: [{ kind: 'namn', value: name }] });
+        const [stored] = await store.readStream('ström-😀');
+        expect(stored.data).toEqual(event.data);
+        expect(stored.metadata).toEqual(event.metadata);
+        expect(await store.findEvent('urn:kedja:myndighet/å', 'id-ä-😀')).not.toBeNull();
+        expect(await store.resolveIdentity('namn', name)).toBe('ström-😀');
+        const again = await store.append('ström-😀', [event], { expectedVersion: 1 });
+        expect(again.outcomes[0].status).toBe('duplicate');
+      });
+
+      it('reports the head and how many events lie after a position', async () => {
+        expect(await store.headPosition()).toBeNull();
+        expect(await store.countAfter(null)).toBe(0);
+        const result = await store.append('s-1', [newEvent(), newEvent(), newEvent()], { expectedVersion: 'no-stream' });
+        expect(await store.headPosition()).toBe(result.outcomes[2].position);
+        expect(await store.countAfter(null)).toBe(3);
+        expect(await store.countAfter(result.outcomes[0].position)).toBe(2);
+        expect(await store.countAfter(result.outcomes[2].position)).toBe(0);
+      });
+    });
+
+    describe('subscribeAll', () => {
+      it('catches up, then delivers live appends in order, one batch at a time', async () => {
+        for (let index = 0; index < 7; index++) await store.append(`s-${index % 3}`, [newEvent(), newEvent()], { expectedVersion: 'any' });
+        const received: StoredEvent[] = [];
+        let inHandler = 0;
+        let overlapped = false;
+        const subscription = store.subscribeAll({
+          after: null,
+          batchSize: 4,
+          handler: async (events) => {
+            inHandler++;
+            if (inHandler > 1) overlapped = true;
+            await new Promise((resolve) => setTimeout(resolve, 2));
+            received.push(...events);
+            inHandler--;
+          },
+        });
+        await subscription.caughtUp();
+        expect(received).toHaveLength(14);
+        const live = [newEvent(), newEvent(), newEvent()];
+        await store.append('s-live', live, { expectedVersion: 'no-stream' });
+        await store.append('s-live', [newEvent()], { expectedVersion: 3 });
+        await waitFor(() => received.length === 18);
+        await subscription.caughtUp();
+        await subscription.stop();
+        expect(overlapped).toBe(false);
+        const all = await readEverything(store);
+        expect(received.map((event) => event.position)).toEqual(all.map((event) => event.position));
+
+        await store.append('s-after-stop', [newEvent()], { expectedVersion: 'no-stream' });
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(received).toHaveLength(18);
+      });
+
+      it('starts after a given position and resolves caughtUp at once when nothing is behind', async () => {
+        const first = await store.append('s-1', [newEvent(), newEvent()], { expectedVersion: 'no-stream' });
+        const received: StoredEvent[] = [];
+        const subscription = store.subscribeAll({ after: first.outcomes[0].position, handler: async (events) => void received.push(...events) });
+        await subscription.caughtUp();
+        expect(received.map((event) => event.streamVersion)).toEqual([2]);
+        await subscription.caughtUp();
+        await subscription.stop();
+
+        const empty = store.subscribeAll({ after: first.outcomes[1].position, handler: async () => undefined });
+        await empty.caughtUp();
+        await empty.stop();
+      });
+
+      it('stop waits for the handler of the batch in flight', async () => {
+        await store.append('s-1', [newEvent()], { expectedVersion: 'no-stream' });
+        let finished = false;
+        let started!: () => void;
+        const handlerStarted = new Promise<void>((resolve) => (started = resolve));
+        const subscription = store.subscribeAll({
+          after: null,
+          handler: async () => {
+            started();
+            await new Promise((resolve) => setTimeout(resolve, 100));
+            finished = true;
+          },
+        });
+        await handlerStarted;
+        await subscription.stop();
+        expect(finished).toBe(true);
+      });
+
+      it('retries a failed batch after reporting the error, losing nothing', async () => {
+        await store.append('s-1', [newEvent(), newEvent()], { expectedVersion: 'no-stream' });
+        const errors: unknown[] = [];
+        const received: StoredEvent[] = [];
+        let failOnce = true;
+        const subscription = store.subscribeAll({
+          after: null,
+          handler: async (events) => {
+            if (failOnce) {
+              failOnce = false;
+              throw new Error('transient');
+            }
+            received.push(...events);
+          },
+          onError: (error) => errors.push(error),
+        });
+        await waitFor(() => received.length === 2);
+        await subscription.stop();
+        expect(errors).toHaveLength(1);
+        expect(received.map((event) => event.streamVersion)).toEqual([1, 2]);
+      });
+    });
+  });
+}

@@ -1,0 +1,168 @@
+import { DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError } from './errors';
+import { AppendOptions, AppendResult, IdentityClaim, NewEvent } from './event-store.port';
+import { runMigrations } from './sql/migrations';
+import { PostgresDatabase, PostgresExecutor } from './sql/postgres-database';
+import {
+  EVENT_STORE_MIGRATION_NAME,
+  EVENT_STORE_MIGRATIONS,
+  SqlEventStore,
+  SqlEventStoreOptions,
+  StoredKey,
+  checkIdentityOwner,
+  planAppend,
+  prepareEvents,
+} from './sql/sql-event-store';
+
+/** Any 64-bit constant that no other part of the product uses as an advisory lock key. */
+export const APPEND_LOCK_KEY = 4_613_452_117_301;
+
+/**
+ * Why appends are serialised by one transaction-level advisory lock:
+ * a reader follows the log with `position > last`. If two transactions could draw positions
+ * concurrently, the one holding 11 might commit before the one holding 10, and a reader that saw
+ * 11 would move past 10 for ever. Taking the lock as the first statement after BEGIN, before any
+ * position is drawn, means only one append at a time computes `head + 1` and writes. PostgreSQL
+ * makes a commit visible (removes it from the proc array) before it releases the transaction's
+ * locks, so the next append, which can only start after the release, reads the new head, and its
+ * own commit becomes visible strictly later. Positions therefore become visible in order, and
+ * `position > last` on any later snapshot misses nothing.
+ * The lock must be its own statement: a statement's snapshot is taken when it starts, so a
+ * `SELECT max(position)` in the same statement as the lock would read a stale head.
+ * Cost: appends do not run in parallel. The work under the lock is a few index lookups and one
+ * insert; commit (WAL flush) dominates, and group commit still batches concurrent flushes.
+ */
+const BEGIN_APPEND = `BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
+
+const STATE_SQL = `
+  SELECT s.head, s.version, d.source, d.event_id, d.position, d.stream_version, d.content_hash
+  FROM (SELECT (SELECT max(position) FROM events) AS head,
+               (SELECT max(stream_version) FROM events WHERE stream_id = $1) AS version) s
+  LEFT JOIN (SELECT e.source, e.event_id, e.position, e.stream_version, e.content_hash
+             FROM events e JOIN unnest($2::text[], $3::text[]) AS k(source, event_id)
+               ON e.source = k.source AND e.event_id = k.event_id) d ON true`;
+
+const INSERT_SQL = `
+  INSERT INTO events (position, stream_id, stream_version, event_id, source, type, event_time,
+                      recorded_time, received_time, data, metadata, content_hash)
+  SELECT $3::bigint + u.n, $1, $4::int + u.n, u.event_id, u.source, u.type, u.event_time,
+         u.recorded_time, $2, u.data, u.metadata, u.content_hash
+  FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+       WITH ORDINALITY AS u(event_id, source, type, event_time, recorded_time, data, metadata, content_hash, n)`;
+
+const IDENTITY_OWNERS_SQL = `
+  SELECT i.kind, i.stream_id FROM identities i
+  JOIN unnest($1::text[], $2::text[]) AS k(kind, value) ON i.kind = k.kind AND i.value = k.value`;
+
+const IDENTITY_CLAIM_SQL = `
+  INSERT INTO identities (kind, value, stream_id, claimed_time)
+  SELECT k.kind, k.value, $3, $4 FROM unnest($1::text[], $2::text[]) AS k(kind, value)
+  ON CONFLICT (kind, value) DO NOTHING`;
+
+interface StateRow {
+  head: string | null;
+  version: number | null;
+  source: string | null;
+  event_id: string | null;
+  position: string | null;
+  stream_version: number | null;
+  content_hash: string | null;
+}
+
+export class PostgresEventStore extends SqlEventStore {
+  readonly kind = 'postgres' as const;
+
+  private constructor(
+    override readonly db: PostgresDatabase,
+    options: SqlEventStoreOptions,
+  ) {
+    super(db, options);
+  }
+
+  static async create(db: PostgresDatabase, options: SqlEventStoreOptions = {}): Promise<PostgresEventStore> {
+    await runMigrations(db, EVENT_STORE_MIGRATION_NAME, EVENT_STORE_MIGRATIONS);
+    return new PostgresEventStore(db, options);
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const now = new Date().toISOString();
+    const prepared = prepareEvents(streamId, events, now);
+    const identities = uniqueClaims(options.identities ?? []);
+    let current = 0;
+    try {
+      const result = await this.db.transactionWith(async (tx) => {
+        const state = await tx.queryNamed<StateRow>('kedja_es_append_state', STATE_SQL, [
+          streamId,
+          prepared.map((event) => event.source),
+          prepared.map((event) => event.eventId),
+        ]);
+        current = state[0].version ?? 0;
+        const head = Number(state[0].head ?? 0);
+        const stored = new Map<string, StoredKey>();
+        for (const row of state) {
+          if (row.source === null) continue;
+          stored.set(`${row.source}\u0000${row.event_id}`, {
+            position: Number(row.position),
+            streamVersion: Number(row.stream_version),
+            contentHash: row.content_hash ?? '',
+          });
+        }
+        const plan = planAppend(streamId, prepared, options.expectedVersion, current, head, (source, eventId) =>
+          stored.get(`${source}\u0000${eventId}`),
+        );
+        if (identities.length > 0) await this.claim(tx, streamId, identities, now);
+        if (plan.toInsert.length > 0) {
+          const rows = plan.toInsert;
+          await tx.queryNamed('kedja_es_append_insert', INSERT_SQL, [
+            streamId,
+            now,
+            String(head),
+            current,
+            rows.map((row) => row.eventId),
+            rows.map((row) => row.source),
+            rows.map((row) => row.type),
+            rows.map((row) => row.eventTime),
+            rows.map((row) => row.recordedTime),
+            rows.map((row) => row.data),
+            rows.map((row) => row.metadata),
+            rows.map((row) => row.contentHash),
+          ]);
+        }
+        return { outcomes: plan.outcomes, nextExpectedVersion: plan.nextExpectedVersion };
+      }, BEGIN_APPEND);
+      if (result.outcomes.some((outcome) => outcome.status === 'recorded')) this.notifyAppended();
+      return result;
+    } catch (error) {
+      throw mapConstraint(error, streamId, current);
+    }
+  }
+
+  protected bindPosition(position: number): string {
+    return String(position);
+  }
+
+  private async claim(tx: PostgresExecutor, streamId: string, identities: readonly IdentityClaim[], now: string): Promise<void> {
+    const kinds = identities.map((identity) => identity.kind);
+    const values = identities.map((identity) => identity.value);
+    const owners = await tx.queryNamed<{ kind: string; stream_id: string }>('kedja_es_identity_owners', IDENTITY_OWNERS_SQL, [kinds, values]);
+    for (const owner of owners) checkIdentityOwner(streamId, owner.kind, owner.stream_id);
+    await tx.queryNamed('kedja_es_identity_claim', IDENTITY_CLAIM_SQL, [kinds, values, streamId, now]);
+  }
+}
+
+function uniqueClaims(claims: readonly IdentityClaim[]): IdentityClaim[] {
+  const seen = new Map<string, IdentityClaim>();
+  for (const claim of claims) seen.set(`${claim.kind}\u0000${claim.value}`, claim);
+  return [...seen.values()];
+}
+
+/** The unique indexes back up the checks made under the lock; they should never fire. */
+function mapConstraint(error: unknown, streamId: string, current: number): unknown {
+  const pgError = error as { code?: string; constraint?: string };
+  if (pgError?.code !== '23505') return error;
+  if (pgError.constraint === 'events_source_event_id') return new DuplicateEventConflictError('', '');
+  if (pgError.constraint === 'events_stream_version' || pgError.constraint === 'events_pkey') {
+    return new WrongExpectedVersionError(streamId, 'any', current);
+  }
+  if (pgError.constraint === 'identities_pkey') return new IdentityConflictError('', '');
+  return error;
+}

@@ -1,0 +1,210 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { AsyncMutex } from './async-mutex';
+import { SqlDatabase, SqlDialect, SqlExecutor } from './sql-database';
+
+/**
+ * `FULL` fsyncs the WAL on every commit: an acknowledged event survives a power failure or an OS
+ * crash. `NORMAL` fsyncs only at checkpoints: still safe against a crash of this process (the
+ * WAL is in the OS page cache), but the last commits can be lost if the machine itself goes down;
+ * in exchange single-event appends run roughly twice as fast. The event store is the system of
+ * record, so the default is FULL; choose NORMAL for throwaway data or disposable environments.
+ */
+export type SqliteSynchronous = 'FULL' | 'NORMAL';
+
+export interface SqliteDatabaseOptions {
+  /** A file path, or ':memory:'. */
+  readonly file: string;
+  readonly synchronous?: SqliteSynchronous;
+  /** How long a writer waits for another process's write lock before failing. */
+  readonly busyTimeoutMs?: number;
+}
+
+interface Prepared {
+  readonly statement: BetterSqlite3.Statement;
+  /** For each `?` in order, the index (0-based) of the `$n` parameter it stands for. */
+  readonly order: readonly number[];
+}
+
+const MAX_CACHED_STATEMENTS = 500;
+
+/**
+ * Translates `$1, $2, ...` to anonymous `?`: better-sqlite3 does not bind numbered `?NNN`
+ * parameters from an array, so a `$n` used twice becomes two `?` bound to the same value.
+ * Quoted strings and identifiers are left alone.
+ */
+export function translatePlaceholders(sql: string): { sql: string; order: number[] } {
+  let out = '';
+  const order: number[] = [];
+  let i = 0;
+  while (i < sql.length) {
+    const c = sql[i];
+    if (c === "'" || c === '"') {
+      const end = sql.indexOf(c, i + 1);
+      const stop = end < 0 ? sql.length : end + 1;
+      out += sql.slice(i, stop);
+      i = stop;
+      continue;
+    }
+    if (c === '$' && /[0-9]/.test(sql[i + 1] ?? '')) {
+      let j = i + 1;
+      while (j < sql.length && /[0-9]/.test(sql[j])) j++;
+      order.push(Number(sql.slice(i + 1, j)) - 1);
+      out += '?';
+      i = j;
+      continue;
+    }
+    out += c;
+    i++;
+  }
+  return { sql: out, order };
+}
+
+function toSqliteValue(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (value instanceof Date) return value.toISOString();
+  return value;
+}
+
+/**
+ * An async facade over one synchronous better-sqlite3 connection. Every statement runs
+ * synchronously, so a statement can only interleave with a transaction at its `await` points;
+ * the mutex makes everything else wait while a transaction is open, which keeps uncommitted rows
+ * out of other callers' reads and other callers' writes out of a transaction that may roll back.
+ * Consequently code inside `transaction()` must use the `tx` it is given, never the database
+ * itself (that would wait for its own transaction and deadlock).
+ */
+export class SqliteDatabase implements SqlDatabase {
+  readonly dialect: SqlDialect = 'sqlite';
+  readonly connection: BetterSqlite3.Database;
+  readonly file: string;
+  private readonly mutex = new AsyncMutex();
+  private readonly statements = new Map<string, Prepared>();
+  private closed = false;
+
+  constructor(options: SqliteDatabaseOptions) {
+    this.file = options.file;
+    this.connection = new BetterSqlite3(options.file);
+    if (options.file !== ':memory:') this.connection.pragma('journal_mode = WAL');
+    this.connection.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    this.connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    this.connection.pragma('foreign_keys = ON');
+  }
+
+  query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    return this.outside(() => this.querySync<T>(sql, params));
+  }
+
+  execute(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return this.outside(() => this.executeSync(sql, params));
+  }
+
+  transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    return this.mutex.runExclusive(async () => {
+      // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+      // writes can fail with SQLITE_BUSY on the lock upgrade, which busy_timeout cannot fix.
+      this.connection.exec('BEGIN IMMEDIATE');
+      let open = true;
+      const tx: SqlExecutor = {
+        dialect: 'sqlite',
+        query: async <R>(sql: string, params?: readonly unknown[]) => {
+          if (!open) throw new Error('transaction is finished');
+          return this.querySync<R>(sql, params ?? []);
+        },
+        execute: async (sql: string, params?: readonly unknown[]) => {
+          if (!open) throw new Error('transaction is finished');
+          return this.executeSync(sql, params ?? []);
+        },
+      };
+      try {
+        const result = await fn(tx);
+        this.connection.exec('COMMIT');
+        return result;
+      } catch (error) {
+        if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
+        throw error;
+      } finally {
+        open = false;
+      }
+    });
+  }
+
+  /**
+   * Runs synchronous work on the raw connection in one IMMEDIATE transaction, under the same lock
+   * as `transaction()`. The event store appends through this: with no awaits inside, a whole
+   * append costs no more than the driver's own calls.
+   */
+  exclusive<T>(fn: (connection: BetterSqlite3.Database) => T): Promise<T> {
+    const run = () => this.connection.transaction(() => fn(this.connection)).immediate();
+    if (this.closed) return Promise.reject(new Error('database is closed'));
+    if (!this.mutex.isLocked) {
+      try {
+        return Promise.resolve(run());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.mutex.runExclusive(run);
+  }
+
+  /** A cached prepared statement for SQL already written with `?` placeholders. */
+  prepare(sql: string): BetterSqlite3.Statement {
+    return this.prepared(sql, false).statement;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.mutex.runExclusive(() => {
+      this.closed = true;
+      this.statements.clear();
+      this.connection.close();
+    });
+  }
+
+  private outside<T>(fn: () => T): Promise<T> {
+    if (this.closed) return Promise.reject(new Error('database is closed'));
+    // No transaction open: the synchronous statement cannot interleave with anything, so it
+    // skips the queue.
+    if (!this.mutex.isLocked) {
+      try {
+        return Promise.resolve(fn());
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    return this.mutex.runExclusive(fn);
+  }
+
+  private prepared(sql: string, translate = true): Prepared {
+    const key = translate ? sql : `raw:${sql}`;
+    let entry = this.statements.get(key);
+    if (!entry) {
+      const translated = translate ? translatePlaceholders(sql) : { sql, order: [] };
+      entry = { statement: this.connection.prepare(translated.sql), order: translated.order };
+      if (this.statements.size >= MAX_CACHED_STATEMENTS) this.statements.clear();
+      this.statements.set(key, entry);
+    }
+    return entry;
+  }
+
+  private bind(entry: Prepared, params: readonly unknown[]): unknown[] {
+    return entry.order.map((index) => toSqliteValue(params[index]));
+  }
+
+  private querySync<T>(sql: string, params: readonly unknown[]): T[] {
+    const entry = this.prepared(sql);
+    const values = this.bind(entry, params);
+    if (!entry.statement.reader) {
+      entry.statement.run(...values);
+      return [];
+    }
+    return entry.statement.all(...values) as T[];
+  }
+
+  private executeSync(sql: string, params: readonly unknown[]): number {
+    const entry = this.prepared(sql);
+    const values = this.bind(entry, params);
+    if (entry.statement.reader) return entry.statement.all(...values).length;
+    return entry.statement.run(...values).changes;
+  }
+}
