@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { json, type NextFunction, type Request, type Response } from 'express';
+import { TokenVerifier } from '@kedja/auth';
+import { AppModule } from './app.module';
+import type { KedjaConfig } from './config/config';
+import { closeRuntime, openRuntime, type KedjaRuntime } from './runtime/runtime';
+import { sendProblem, toProblem } from './problems/problem.filter';
+import { mountDocs } from './openapi/openapi';
+import { RequestLogMiddleware } from './metrics/request-log.middleware';
+
+export interface KedjaApp {
+  readonly app: NestExpressApplication;
+  readonly runtime: KedjaRuntime;
+  close(): Promise<void>;
+}
+
+const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/problem+json'];
+
+/** Builds the api on an opened store; used by main.ts and by the e2e tests. */
+export async function createApp(config: KedjaConfig, options: { logger?: boolean } = {}): Promise<KedjaApp> {
+  const runtime = await openRuntime(config);
+  const verifier = await TokenVerifier.create(config.dataDir, config.issuers);
+  RequestLogMiddleware.enabled = config.logRequests && options.logger !== false;
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.create(config, runtime, verifier), {
+    bodyParser: false,
+    logger: options.logger === false ? false : ['log', 'warn', 'error'],
+  });
+  app.disable('x-powered-by');
+  // strict: only objects and arrays. Body parsing runs before Nest's router, so its errors
+  // (malformed JSON, over the limit) are turned into problems here rather than by the filter.
+  const parse = json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true });
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    parse(request, response, (error?: unknown) => (error ? sendProblem(response, toProblem(error)) : next())));
+  mountDocs(app);
+  app.enableShutdownHooks();
+  await app.init();
+  return {
+    app,
+    runtime,
+    async close() {
+      await app.close();
+      await closeRuntime(runtime);
+    },
+  };
+}

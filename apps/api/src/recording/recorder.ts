@@ -1,0 +1,228 @@
+import { randomUUID } from 'node:crypto';
+import {
+  decide, evolve, initialState, parseActor, type PersonState,
+} from '@kedja/chain';
+import {
+  DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError,
+  type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
+} from '@kedja/event-store';
+import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
+import type { ParsedEvent, Subject, ValidEvent } from './envelope';
+
+export interface EventResult {
+  readonly id?: string;
+  readonly status: 'recorded' | 'duplicate' | 'rejected';
+  readonly personId?: string;
+  readonly problem?: ProblemBody;
+}
+
+export interface Poster {
+  /** Token subject. */
+  readonly sub: string;
+  /** Token actor. */
+  readonly actor: string;
+  /** Admin of actor platform: may post on behalf of agencies with `actor` and `recordedtime`. */
+  readonly importing: boolean;
+}
+
+interface PersonWork {
+  readonly personId: string;
+  /** Version of the stream as loaded; the append expects exactly this. */
+  readonly loadedVersion: number;
+  state: PersonState;
+  readonly events: NewEvent[];
+  readonly identities: IdentityClaim[];
+  readonly indices: number[];
+}
+
+class Rejection extends Error {
+  constructor(readonly body: ProblemBody) {
+    super(body.detail);
+  }
+}
+
+const reject = (code: ProblemCode, detail: string): never => {
+  throw new Rejection(problem(code, detail));
+};
+
+/** A stable rendering of JSON with sorted keys, so equal content compares equal. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value as object).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const contentKey = (personId: string, type: string, time: string, data: unknown): string =>
+  `${personId}\u0000${type}\u0000${new Date(time).toISOString()}\u0000${canonicalJson(data)}`;
+
+const identityKey = (kind: string, value: string): string => `${kind}\u0000${value}`;
+
+/** How often a batch is re-tried event by event after losing a race with another writer. */
+const MAX_ATTEMPTS = 5;
+
+/**
+ * The recording use case: idempotency, subject resolution, the person's rules (`decide`) and an
+ * append with the expected version. Events about one person apply in the order given; a whole
+ * request commits in one transaction when nothing races it, and falls back to one event at a time
+ * (re-deciding against fresh state) when something does, so each event still stands alone.
+ */
+export class Recorder {
+  constructor(private readonly store: EventStore, private readonly clock: () => Date = () => new Date()) {}
+
+  async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
+    try {
+      return await this.attempt(items, poster, requestId);
+    } catch (error) {
+      if (!isRace(error)) throw error;
+    }
+    // Lost a race for one of the persons: redo each event alone so the others still land.
+    const results: EventResult[] = [];
+    for (const item of items) results.push(await this.recordOne(item, poster, requestId));
+    return results;
+  }
+
+  private async recordOne(item: ParsedEvent, poster: Poster, requestId?: string): Promise<EventResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.attempt([item], poster, requestId))[0];
+      } catch (error) {
+        if (!isRace(error) || attempt >= MAX_ATTEMPTS) {
+          if (error instanceof IdentityConflictError) return { id: item.ok ? item.event.id : item.id, status: 'rejected', problem: identityProblem(error) };
+          throw error;
+        }
+      }
+    }
+  }
+
+  private async attempt(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
+    const now = this.clock();
+    const results: EventResult[] = new Array(items.length);
+    const persons = new Map<string, PersonWork>();
+    const identities = new Map<string, string>();
+    const seen = new Map<string, string>();
+
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (!item.ok) {
+        results[i] = { ...(item.id ? { id: item.id } : {}), status: 'rejected', problem: item.problem };
+        continue;
+      }
+      const event = item.event;
+      try {
+        results[i] = await this.place(event, i, poster, now, persons, identities, seen, requestId);
+      } catch (error) {
+        if (!(error instanceof Rejection)) throw error;
+        results[i] = { id: event.id, status: 'rejected', problem: error.body };
+      }
+    }
+
+    const work = [...persons.values()].filter((p) => p.events.length > 0);
+    if (work.length > 0) {
+      await this.store.appendMany(work.map((p) => ({
+        streamId: p.personId,
+        events: p.events,
+        options: { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities },
+      })));
+      for (const p of work) for (const i of p.indices) results[i] = { id: (items[i] as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
+    }
+    return results;
+  }
+
+  private async place(
+    event: ValidEvent, index: number, poster: Poster, now: Date,
+    persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, string>, requestId?: string,
+  ): Promise<EventResult> {
+    const eventKey = identityKey(event.source, event.id);
+    const personId = await this.resolve(event, identities);
+
+    // Idempotency on (source, id): first within this request, then against the log.
+    const earlier = seen.get(eventKey);
+    const stored = earlier === undefined ? await this.store.findEvent(event.source, event.id) : null;
+    if (earlier !== undefined || stored) {
+      const originalPerson = stored ? stored.streamId : earlier!.split('\u0000')[0];
+      const same = stored
+        ? contentKey(stored.streamId, stored.type, stored.eventTime, stored.data) === contentKey(personId ?? '', event.type, event.time, event.data)
+        : earlier === contentKey(personId ?? '', event.type, event.time, event.data);
+      if (!same) reject('duplicate-id-conflict', 'An event with this id and source is already recorded with different content.');
+      return { id: event.id, status: 'duplicate', personId: originalPerson };
+    }
+
+    const actorCode = event.actor ?? poster.actor;
+    const actor = parseActor(actorCode);
+    if (!actor) reject('not-permitted', 'The reporting actor is not an agency that posts events.');
+
+    let target: PersonWork;
+    const claims: IdentityClaim[] = [];
+    if (event.type === 'MigrationCaseOpened') {
+      if (event.subject.kind !== 'dossier') reject('invalid-event', 'MigrationCaseOpened must have a dossier: subject; it creates the person.');
+      if (personId) reject('subject-exists', 'A migration case with this dossier number already exists.');
+      const newId = randomUUID();
+      claims.push({ kind: 'dossier', value: event.subject.value }, { kind: 'person', value: newId });
+      target = { personId: newId, loadedVersion: 0, state: initialState, events: [], identities: [], indices: [] };
+      persons.set(newId, target);
+    } else {
+      if (!personId) reject('unknown-subject', 'No person is known by this subject.');
+      target = persons.get(personId!) ?? (await this.load(personId!, persons));
+    }
+    if (event.type === 'PopulationRegistered') {
+      const pnr = event.data.personalIdentityNumber as string;
+      const owner = identities.get(identityKey('pnr', pnr)) ?? (await this.store.resolveIdentity('pnr', pnr));
+      if (owner && owner !== target.personId) reject('identifier-conflict', 'This personnummer is already linked to another person.');
+      if (!owner) claims.push({ kind: 'pnr', value: pnr });
+    }
+
+    const decision = decide(
+      { type: event.type, data: event.data, eventId: event.id, source: event.source, time: event.time, actor: actor!, now: now.toISOString() } as never,
+      target.state,
+    );
+    if (!decision.ok) reject(decision.code as ProblemCode, decision.detail);
+
+    const recorded = { eventId: event.id, source: event.source, type: event.type, time: event.time, data: event.data, actor: actorCode };
+    target.state = evolve(target.state, recorded as never);
+    target.events.push({
+      eventId: event.id,
+      source: event.source,
+      type: event.type,
+      eventTime: event.time,
+      ...(event.recordedTime ? { recordedTime: event.recordedTime } : {}),
+      data: event.data,
+      metadata: { actor: actorCode, postedBy: poster.sub, ...(requestId ? { correlationId: requestId } : {}) },
+    });
+    target.identities.push(...claims);
+    target.indices.push(index);
+    for (const claim of claims) identities.set(identityKey(claim.kind, claim.value), target.personId);
+    seen.set(identityKey(event.source, event.id), contentKey(target.personId, event.type, event.time, event.data));
+    return { id: event.id, status: 'recorded', personId: target.personId };
+  }
+
+  private async resolve(event: ValidEvent, identities: Map<string, string>): Promise<string | null> {
+    const { kind, value } = event.subject as Subject;
+    return identities.get(identityKey(kind, value)) ?? (await this.store.resolveIdentity(kind, value));
+  }
+
+  private async load(personId: string, persons: Map<string, PersonWork>): Promise<PersonWork> {
+    const history = await this.store.readStream(personId);
+    let state = initialState;
+    for (const stored of history) state = evolve(state, toRecorded(stored) as never);
+    const work: PersonWork = { personId, loadedVersion: history.length, state, events: [], identities: [], indices: [] };
+    persons.set(personId, work);
+    return work;
+  }
+}
+
+function toRecorded(stored: StoredEvent) {
+  return { eventId: stored.eventId, source: stored.source, type: stored.type, time: stored.eventTime, data: stored.data, actor: stored.metadata.actor };
+}
+
+function isRace(error: unknown): boolean {
+  return error instanceof WrongExpectedVersionError || error instanceof DuplicateEventConflictError || error instanceof IdentityConflictError;
+}
+
+function identityProblem(error: IdentityConflictError): ProblemBody {
+  return error.kind === 'dossier'
+    ? problem('subject-exists', 'A migration case with this dossier number already exists.')
+    : problem('identifier-conflict', 'This personnummer is already linked to another person.');
+}

@@ -1,0 +1,11 @@
+import { Command } from 'commander';
+import { registerToken } from './token/token.command';
+
+const program = new Command();
+program.name('kedja').description('Kedja: the event-sourced record of the reception and establishment chain').showHelpAfterError();
+registerToken(program);
+
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`kedja: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

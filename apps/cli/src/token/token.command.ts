@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { mintLocalToken, ROLES, type Role } from '@kedja/auth';
+import { loadConfig } from '../../../api/src/config/config';
+
+export function registerToken(program: Command): void {
+  program
+    .command('token')
+    .description('Mint a token signed by this instance\'s own key (for instances with no configured issuer); prints it alone on stdout')
+    .requiredOption('--actor <actor>', 'actor code, e.g. municipality:2281, arbetsformedlingen, platform')
+    .option('--role <role...>', `role(s): ${ROLES.join(', ')}`, ['caseworker'])
+    .requiredOption('--sub <sub>', 'user or system name')
+    .option('--ttl <seconds>', 'lifetime in seconds', '43200')
+    .action(async (options: { actor: string; role: string[]; sub: string; ttl: string }) => {
+      const config = loadConfig();
+      const ttlSeconds = Number(options.ttl);
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('--ttl must be a positive whole number of seconds');
+      const token = await mintLocalToken(config.dataDir, {
+        actor: options.actor,
+        roles: options.role as Role[],
+        sub: options.sub,
+        ttlSeconds,
+      });
+      process.stdout.write(`${token}\n`);
+    });
+}

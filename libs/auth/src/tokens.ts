@@ -1,0 +1,152 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  SignJWT, jwtVerify, generateKeyPair, exportJWK, importJWK, importSPKI, createRemoteJWKSet,
+  decodeJwt, errors as joseErrors, type JWK, type JWTPayload, type KeyLike,
+} from 'jose';
+
+/** The issuer name of an instance that signs its own tokens (no configured issuer). */
+export const LOCAL_ISSUER = 'kedja:local';
+const ALGORITHM = 'ES256';
+const KEY_FILE = 'signing-key.jwk.json';
+
+export const ROLES = ['integration', 'caseworker', 'analyst', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Claims of a verified token, before the actor code is interpreted by the access policy. */
+export interface TokenClaims {
+  readonly sub: string;
+  readonly actor: string;
+  readonly roles: readonly Role[];
+  readonly iss: string;
+  readonly exp: number;
+}
+
+export class TokenError extends Error {}
+
+// Actor codes of CONTRACT.md; the code lists themselves are checked where the actor is used.
+const ACTOR_PATTERN = /^(migrationsverket|skatteverket|arbetsformedlingen|forsakringskassan|analyst|platform|municipality:\d{4}|region:\d{2}|county:\d{2})$/;
+
+export function isActorCode(value: string): boolean {
+  return ACTOR_PATTERN.test(value);
+}
+
+interface StoredKey {
+  readonly kid: string;
+  readonly privateJwk: JWK;
+  readonly publicJwk: JWK;
+}
+
+/** Loads the instance's own signing key from the data directory, making it on first use. */
+export async function loadOrCreateLocalKey(dataDir: string): Promise<StoredKey> {
+  const file = path.join(dataDir, KEY_FILE);
+  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredKey;
+  fs.mkdirSync(dataDir, { recursive: true });
+  const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+  const privateJwk = await exportJWK(privateKey);
+  const publicJwk = await exportJWK(publicKey);
+  const kid = `local-${Date.now().toString(36)}`;
+  const stored: StoredKey = { kid, privateJwk, publicJwk };
+  // 'wx' so two processes starting at once cannot overwrite each other's key.
+  try {
+    fs.writeFileSync(file, JSON.stringify(stored), { mode: 0o600, flag: 'wx' });
+    return stored;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredKey;
+    throw error;
+  }
+}
+
+export interface MintOptions {
+  readonly actor: string;
+  readonly roles: readonly Role[];
+  readonly sub: string;
+  /** Lifetime in seconds. */
+  readonly ttlSeconds?: number;
+}
+
+export async function mintLocalToken(dataDir: string, options: MintOptions): Promise<string> {
+  if (!isActorCode(options.actor)) throw new TokenError(`unknown actor code "${options.actor}"`);
+  for (const role of options.roles) {
+    if (!(ROLES as readonly string[]).includes(role)) throw new TokenError(`unknown role "${role}" (one of ${ROLES.join(', ')})`);
+  }
+  if (options.roles.length === 0) throw new TokenError('at least one role is needed');
+  if (!options.sub) throw new TokenError('sub must not be empty');
+  const key = await loadOrCreateLocalKey(dataDir);
+  const privateKey = await importJWK(key.privateJwk, ALGORITHM);
+  return new SignJWT({ actor: options.actor, roles: [...options.roles] })
+    .setProtectedHeader({ alg: ALGORITHM, kid: key.kid, typ: 'JWT' })
+    .setSubject(options.sub)
+    .setIssuer(LOCAL_ISSUER)
+    .setIssuedAt()
+    .setExpirationTime(Math.floor(Date.now() / 1000) + (options.ttlSeconds ?? 12 * 3600))
+    .sign(privateKey);
+}
+
+export interface IssuerKeySource {
+  readonly issuer: string;
+  readonly jwksUri?: string;
+  readonly publicKeyPem?: string;
+  readonly algorithm?: string;
+  readonly audience?: string;
+}
+
+type KeyResolver = KeyLike | ReturnType<typeof createRemoteJWKSet>;
+
+/** Verifies bearer tokens against the configured issuers, or the instance's own key. */
+export class TokenVerifier {
+  private constructor(private readonly issuers: Map<string, { key: KeyResolver; audience?: string; algorithms?: string[] }>) {}
+
+  static async create(dataDir: string, issuers: readonly IssuerKeySource[]): Promise<TokenVerifier> {
+    const map = new Map<string, { key: KeyResolver; audience?: string; algorithms?: string[] }>();
+    if (issuers.length === 0) {
+      const local = await loadOrCreateLocalKey(dataDir);
+      map.set(LOCAL_ISSUER, { key: (await importJWK(local.publicJwk, ALGORITHM)) as KeyLike, algorithms: [ALGORITHM] });
+    }
+    for (const issuer of issuers) {
+      if (issuer.jwksUri) {
+        map.set(issuer.issuer, { key: createRemoteJWKSet(new URL(issuer.jwksUri)), audience: issuer.audience });
+      } else if (issuer.publicKeyPem && issuer.algorithm) {
+        map.set(issuer.issuer, {
+          key: await importSPKI(issuer.publicKeyPem, issuer.algorithm),
+          audience: issuer.audience,
+          algorithms: [issuer.algorithm],
+        });
+      }
+    }
+    return new TokenVerifier(map);
+  }
+
+  async verify(token: string): Promise<TokenClaims> {
+    let unverified: JWTPayload;
+    try {
+      unverified = decodeJwt(token);
+    } catch {
+      throw new TokenError('the token is not a well-formed JWT');
+    }
+    const issuer = typeof unverified.iss === 'string' ? this.issuers.get(unverified.iss) : undefined;
+    if (!issuer) throw new TokenError('the token was not issued by a trusted issuer');
+    let payload: JWTPayload;
+    try {
+      const verifyOptions = {
+        issuer: unverified.iss,
+        audience: issuer.audience,
+        algorithms: issuer.algorithms,
+        requiredClaims: ['sub', 'exp'],
+      };
+      ({ payload } = typeof issuer.key === 'function'
+        ? await jwtVerify(token, issuer.key, verifyOptions)
+        : await jwtVerify(token, issuer.key, verifyOptions));
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new TokenError('the token has expired');
+      throw new TokenError('the token could not be verified');
+    }
+    const { sub, actor, roles, iss, exp } = payload as JWTPayload & { actor?: unknown; roles?: unknown };
+    if (typeof sub !== 'string' || sub === '') throw new TokenError('the token has no subject (sub)');
+    if (typeof actor !== 'string' || !isActorCode(actor)) throw new TokenError('the token has no valid actor claim');
+    if (!Array.isArray(roles) || !roles.every((r) => (ROLES as readonly unknown[]).includes(r))) {
+      throw new TokenError('the token has no valid roles claim');
+    }
+    return { sub, actor, roles: roles as Role[], iss: iss as string, exp: exp as number };
+  }
+}
