@@ -51,6 +51,9 @@ export class PostgresDatabase implements SqlDatabase {
 
   static async open(options: PostgresDatabaseOptions): Promise<PostgresDatabase> {
     const { schema } = options;
+    if (schema !== undefined && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(schema)) {
+      throw new Error('schema must be a plain identifier (letters, digits, underscore)');
+    }
     if (schema !== undefined) {
       const setup = new Pool({ connectionString: options.connectionString, max: 1 });
       try {
@@ -62,13 +65,14 @@ export class PostgresDatabase implements SqlDatabase {
         await setup.end();
       }
     }
-    const pool = new Pool({ ...options.pool, connectionString: options.connectionString, max: options.max ?? 10 });
-    if (schema !== undefined) {
-      // pg queues a client's queries in order, so this runs before anything the pool hands out.
-      pool.on('connect', (client) => {
-        client.query(`SET search_path TO ${quoteIdentifier(schema)}`).catch(() => undefined);
-      });
-    }
+    // Set at connection start-up rather than by a query on connect, so no statement of the pool's
+    // can ever run before it.
+    const pool = new Pool({
+      ...options.pool,
+      connectionString: options.connectionString,
+      max: options.max ?? 10,
+      ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
+    });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => undefined);
     return new PostgresDatabase(pool, schema);
