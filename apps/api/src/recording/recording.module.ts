@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import { KEDJA_RUNTIME } from '../runtime/tokens';
+import type { KedjaRuntime } from '../runtime/runtime';
+import { EventsController } from './events.controller';
+import { RecordEventsHandler } from './record-events.command';
+import { Recorder } from './recorder';
+import { RecordingMetrics } from '../metrics/metrics.service';
+
+@Module({
+  imports: [CqrsModule],
+  controllers: [EventsController],
+  providers: [
+    { provide: Recorder, useFactory: (runtime: KedjaRuntime) => new Recorder(runtime.store), inject: [KEDJA_RUNTIME] },
+    RecordEventsHandler,
+    RecordingMetrics,
+  ],
+})
+export class RecordingModule {}
