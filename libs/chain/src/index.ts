@@ -1,1 +1,4 @@
 export * from './code-lists';
+export * from './actors';
+export * from './catalogue';
+export * from './person';

@@ -1,0 +1,48 @@
+const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const TIME = /^(\d{4}-\d{2}-\d{2})[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** A `YYYY-MM-DD` string naming a real calendar day. */
+export function isCalendarDate(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = DATE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (mo < 1 || mo > 12 || d < 1) return false;
+  return d <= daysInMonth(y, mo);
+}
+
+/** An RFC 3339 date-time with an offset, naming a real instant. */
+export function isRfc3339(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  const m = TIME.exec(value);
+  return !!m && isCalendarDate(m[1]) && Number.isFinite(Date.parse(value));
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The calendar date of an RFC 3339 time as written (in its own offset). */
+export function dateOfTime(time: string): string {
+  return time.slice(0, 10);
+}
+
+/** Adds months to a date, clamping to the last day of the target month (2024-02-29 + 24 = 2026-02-28). */
+export function addMonths(date: string, months: number): string {
+  const [y, m, d] = date.split('-').map(Number);
+  const total = y * 12 + (m - 1) + months;
+  const ty = Math.floor(total / 12);
+  const tm = (total % 12) + 1;
+  const td = Math.min(d, daysInMonth(ty, tm));
+  return `${String(ty).padStart(4, '0')}-${String(tm).padStart(2, '0')}-${String(td).padStart(2, '0')}`;
+}
+
+/** Milliseconds since the epoch of an RFC 3339 time, for ordering events by event time. */
+export function instant(time: string): number {
+  return Date.parse(time);
+}
+
+/** Whole days from one time or date to another (floor), used for waiting times. */
+export function daysBetween(from: string, to: string): number {
+  return Math.floor((Date.parse(to) - Date.parse(from)) / 86_400_000);
+}

@@ -1,0 +1,6 @@
+export * from './events';
+export * from './catalogue';
+export * from './validate';
+export * from './json-schema';
+export * from './examples';
+export { isCalendarDate, isRfc3339, addMonths, dateOfTime, daysBetween } from './dates';
