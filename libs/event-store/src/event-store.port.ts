@@ -86,6 +86,13 @@ export interface AppendResult {
   readonly nextExpectedVersion: number;
 }
 
+/** One stream's part of an `appendMany`. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly options: AppendOptions;
+}
+
 export interface ReadAllPage {
   readonly events: readonly StoredEvent[];
   /** The position to pass as `after` for the next page (unchanged when the page is empty). */
@@ -125,6 +132,12 @@ export interface EventStore {
    * IdentityConflictError. Nothing is written when it throws.
    */
   append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+
+  /**
+   * Several `append`s (to distinct or repeated streams, applied in the order given) in one
+   * transaction: all are written or, if any throws, none. Results in the same order.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
 
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 

@@ -1,10 +1,11 @@
 import { DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendResult, IdentityClaim, NewEvent } from './event-store.port';
+import { AppendOptions, AppendResult, IdentityClaim, NewEvent, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { PostgresDatabase, PostgresExecutor } from './sql/postgres-database';
 import {
   EVENT_STORE_MIGRATION_NAME,
   EVENT_STORE_MIGRATIONS,
+  PreparedEvent,
   SqlEventStore,
   SqlEventStoreOptions,
   StoredKey,
@@ -84,56 +85,78 @@ export class PostgresEventStore extends SqlEventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, options }]);
+    return result;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     const now = new Date().toISOString();
-    const prepared = prepareEvents(streamId, events, now);
-    const identities = uniqueClaims(options.identities ?? []);
-    let current = 0;
+    const prepared = appends.map((entry) => ({ ...entry, prepared: prepareEvents(entry.streamId, entry.events, now) }));
+    const failing = { streamId: '', current: 0 };
     try {
-      const result = await this.db.transactionWith(async (tx) => {
-        const state = await tx.queryNamed<StateRow>('kedja_es_append_state', STATE_SQL, [
-          streamId,
-          prepared.map((event) => event.source),
-          prepared.map((event) => event.eventId),
-        ]);
-        current = state[0].version ?? 0;
-        const head = Number(state[0].head ?? 0);
-        const stored = new Map<string, StoredKey>();
-        for (const row of state) {
-          if (row.source === null) continue;
-          stored.set(`${row.source}\u0000${row.event_id}`, {
-            position: Number(row.position),
-            streamVersion: Number(row.stream_version),
-            contentHash: row.content_hash ?? '',
-          });
+      const results = await this.db.transactionWith(async (tx) => {
+        const done: AppendResult[] = [];
+        for (const entry of prepared) {
+          failing.streamId = entry.streamId;
+          done.push(await this.appendInTransaction(tx, entry.streamId, entry.prepared, entry.options, now, failing));
         }
-        const plan = planAppend(streamId, prepared, options.expectedVersion, current, head, (source, eventId) =>
-          stored.get(`${source}\u0000${eventId}`),
-        );
-        if (identities.length > 0) await this.claim(tx, streamId, identities, now);
-        if (plan.toInsert.length > 0) {
-          const rows = plan.toInsert;
-          await tx.queryNamed('kedja_es_append_insert', INSERT_SQL, [
-            streamId,
-            now,
-            String(head),
-            current,
-            rows.map((row) => row.eventId),
-            rows.map((row) => row.source),
-            rows.map((row) => row.type),
-            rows.map((row) => row.eventTime),
-            rows.map((row) => row.recordedTime),
-            rows.map((row) => row.data),
-            rows.map((row) => row.metadata),
-            rows.map((row) => row.contentHash),
-          ]);
-        }
-        return { outcomes: plan.outcomes, nextExpectedVersion: plan.nextExpectedVersion };
+        return done;
       }, BEGIN_APPEND);
-      if (result.outcomes.some((outcome) => outcome.status === 'recorded')) this.notifyAppended();
-      return result;
+      if (results.some((result) => result.outcomes.some((outcome) => outcome.status === 'recorded'))) this.notifyAppended();
+      return results;
     } catch (error) {
-      throw mapConstraint(error, streamId, current);
+      throw mapConstraint(error, failing.streamId, failing.current);
     }
+  }
+
+  private async appendInTransaction(
+    tx: PostgresExecutor,
+    streamId: string,
+    prepared: readonly PreparedEvent[],
+    options: AppendOptions,
+    now: string,
+    failing: { current: number },
+  ): Promise<AppendResult> {
+    const identities = uniqueClaims(options.identities ?? []);
+    const state = await tx.queryNamed<StateRow>('kedja_es_append_state', STATE_SQL, [
+      streamId,
+      prepared.map((event) => event.source),
+      prepared.map((event) => event.eventId),
+    ]);
+    const current = state[0].version ?? 0;
+    failing.current = current;
+    const head = Number(state[0].head ?? 0);
+    const stored = new Map<string, StoredKey>();
+    for (const row of state) {
+      if (row.source === null) continue;
+      stored.set(`${row.source}\u0000${row.event_id}`, {
+        position: Number(row.position),
+        streamVersion: Number(row.stream_version),
+        contentHash: row.content_hash ?? '',
+      });
+    }
+    const plan = planAppend(streamId, prepared, options.expectedVersion, current, head, (source, eventId) =>
+      stored.get(`${source}\u0000${eventId}`),
+    );
+    if (identities.length > 0) await this.claim(tx, streamId, identities, now);
+    if (plan.toInsert.length > 0) {
+      const rows = plan.toInsert;
+      await tx.queryNamed('kedja_es_append_insert', INSERT_SQL, [
+        streamId,
+        now,
+        String(head),
+        current,
+        rows.map((row) => row.eventId),
+        rows.map((row) => row.source),
+        rows.map((row) => row.type),
+        rows.map((row) => row.eventTime),
+        rows.map((row) => row.recordedTime),
+        rows.map((row) => row.data),
+        rows.map((row) => row.metadata),
+        rows.map((row) => row.contentHash),
+      ]);
+    }
+    return { outcomes: plan.outcomes, nextExpectedVersion: plan.nextExpectedVersion };
   }
 
   protected bindPosition(position: number): string {

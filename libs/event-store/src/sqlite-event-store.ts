@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { DuplicateEventConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendResult, NewEvent } from './event-store.port';
+import { AppendOptions, AppendResult, NewEvent, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { SqliteDatabase } from './sql/sqlite-database';
 import {
@@ -41,12 +41,18 @@ export class SqliteEventStore extends SqlEventStore {
   }
 
   async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const now = new Date().toISOString();
-    const prepared = prepareEvents(streamId, events, now);
-    const identities = options.identities ?? [];
-    const result = await this.db.exclusive(() => this.appendSync(streamId, prepared, options, now, identities));
-    if (result.outcomes.some((outcome) => outcome.status === 'recorded')) this.notifyAppended();
+    const [result] = await this.appendMany([{ streamId, events, options }]);
     return result;
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+    const now = new Date().toISOString();
+    const prepared = appends.map((entry) => ({ ...entry, prepared: prepareEvents(entry.streamId, entry.events, now) }));
+    const results = await this.db.exclusive(() =>
+      prepared.map((entry) => this.appendSync(entry.streamId, entry.prepared, entry.options, now, entry.options.identities ?? [])),
+    );
+    if (results.some((result) => result.outcomes.some((outcome) => outcome.status === 'recorded'))) this.notifyAppended();
+    return results;
   }
 
   protected bindPosition(position: number): number {

@@ -222,6 +222,36 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
       });
     });
 
+    describe('appendMany', () => {
+      it('appends to several streams in one transaction, in order', async () => {
+        const results = await store.appendMany([
+          { streamId: 'm-1', events: [newEvent(), newEvent()], options: { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'M1' }] } },
+          { streamId: 'm-2', events: [newEvent()], options: { expectedVersion: 'no-stream' } },
+          { streamId: 'm-1', events: [newEvent()], options: { expectedVersion: 2 } },
+        ]);
+        expect(results.map((result) => result.nextExpectedVersion)).toEqual([2, 1, 3]);
+        const positions = results.flatMap((result) => result.outcomes.map((outcome) => BigInt(outcome.position)));
+        for (let index = 1; index < positions.length; index++) expect(positions[index] > positions[index - 1]).toBe(true);
+        expect(await store.resolveIdentity('dossier', 'M1')).toBe('m-1');
+        expect(await store.readStream('m-1')).toHaveLength(3);
+      });
+
+      it('writes nothing for any stream when one part fails', async () => {
+        await store.append('m-1', [newEvent()], { expectedVersion: 'no-stream' });
+        const head = await store.headPosition();
+        const error = await store
+          .appendMany([
+            { streamId: 'm-2', events: [newEvent()], options: { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'M2' }] } },
+            { streamId: 'm-1', events: [newEvent()], options: { expectedVersion: 'no-stream' } },
+          ])
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readStream('m-2')).toEqual([]);
+        expect(await store.resolveIdentity('dossier', 'M2')).toBeNull();
+      });
+    });
+
     describe('ordering and reading', () => {
       it('orders each stream by version and the global log by position, strictly increasing', async () => {
         const expected: string[] = [];

@@ -13,6 +13,7 @@ import {
   ReadAllPage,
   ReadStreamOptions,
   StoredEvent,
+  StreamAppend,
   SubscribeOptions,
   Subscription,
 } from '../event-store.port';
@@ -265,6 +266,8 @@ export abstract class SqlEventStore implements EventStore {
   }
 
   abstract append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+
+  abstract appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
 
   /** Positions are bound as numbers on SQLite and as decimal text (BIGINT) on PostgreSQL. */
   protected abstract bindPosition(position: number): number | string;
