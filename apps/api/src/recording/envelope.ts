@@ -149,8 +149,10 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
 
   if (raw.data === undefined) errors.push({ path: 'data', message: 'is required: a JSON object ({} for events without fields)' });
   else if (!isPlainObject(raw.data)) errors.push({ path: 'data', message: 'must be a JSON object' });
-  else if (typeof raw.type === 'string' && !unknownType && time !== null) {
-    errors.push(...validateEventData(raw.type as never, raw.data, { time: new Date(time).toISOString() }));
+  else if (typeof raw.type === 'string' && !unknownType) {
+    // Rules relative to the event time (birth year, planned end) use receipt time when `time`
+    // itself is bad, so every bad data field is still named in one answer.
+    errors.push(...validateEventData(raw.type as never, raw.data, { time: new Date(time ?? ctx.now).toISOString() }));
   }
 
   if (unknownType && errors.length === 0) {

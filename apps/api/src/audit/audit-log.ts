@@ -1,0 +1,112 @@
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { runMigrations, type MigrationStep } from '@kedja/event-store';
+import { KEDJA_RUNTIME } from '../runtime/tokens';
+import type { KedjaRuntime } from '../runtime/runtime';
+import { ProblemError } from '../problems/problem';
+
+/** One read of (or attempt to read) a person's record: who, as which actor, when, what and why. */
+export interface AuditEntry {
+  readonly at: string;
+  readonly sub: string;
+  readonly actor: string;
+  /** `timeline`, `lookup`, `audit`, or `view:<name>`. */
+  readonly action: string;
+  readonly personId: string;
+  /** The route template, never the concrete path: a path may hold a personnummer. */
+  readonly route: string;
+  /** Why, when the client says so (header `x-purpose`). */
+  readonly purpose: string | null;
+  readonly asOf: string | null;
+  /** `read`, or `out-of-scope` for a refused read (answered 404). */
+  readonly outcome: 'read' | 'out-of-scope';
+}
+
+export interface AuditRow extends AuditEntry {
+  readonly seq: number;
+}
+
+// Append-only is enforced by the database, not only by this code: public-sector practice is to
+// hand the person an extract of every read of their record, so no one may edit the trail.
+const MIGRATIONS: readonly MigrationStep[] = [
+  {
+    sqlite: [
+      `CREATE TABLE audit_log (
+         seq INTEGER PRIMARY KEY AUTOINCREMENT,
+         at TEXT NOT NULL, sub TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+         person_id TEXT NOT NULL, route TEXT NOT NULL, purpose TEXT, as_of TEXT, outcome TEXT NOT NULL)`,
+      'CREATE INDEX audit_log_person ON audit_log (person_id, seq)',
+      `CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+      `CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END`,
+    ],
+    postgres: [
+      `CREATE TABLE audit_log (
+         seq BIGSERIAL PRIMARY KEY,
+         at TEXT NOT NULL, sub TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+         person_id TEXT NOT NULL, route TEXT NOT NULL, purpose TEXT, as_of TEXT, outcome TEXT NOT NULL)`,
+      'CREATE INDEX audit_log_person ON audit_log (person_id, seq)',
+      `CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`,
+      `CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
+         FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
+    ],
+  },
+];
+
+const COLUMNS = 9;
+// Well under SQLite's and PostgreSQL's bound-parameter limits per statement.
+const ROWS_PER_INSERT = 500;
+
+@Injectable()
+export class AuditLog implements OnModuleInit {
+  constructor(@Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime) {}
+
+  async onModuleInit(): Promise<void> {
+    await runMigrations(this.runtime.db, 'audit', MIGRATIONS);
+  }
+
+  /**
+   * Writes the entries before the caller answers: a read that cannot be audited is not served
+   * (503), so there is never a successful read without its trail.
+   */
+  async record(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    try {
+      await this.runtime.db.transaction(async (tx) => {
+        for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+          const chunk = entries.slice(start, start + ROWS_PER_INSERT);
+          const params: unknown[] = [];
+          const tuples = chunk.map((e, i) => {
+            params.push(e.at, e.sub, e.actor, e.action, e.personId, e.route, e.purpose, e.asOf, e.outcome);
+            return `(${Array.from({ length: COLUMNS }, (_, c) => `$${i * COLUMNS + c + 1}`).join(', ')})`;
+          });
+          await tx.execute(
+            `INSERT INTO audit_log (at, sub, actor, action, person_id, route, purpose, as_of, outcome) VALUES ${tuples.join(', ')}`,
+            params,
+          );
+        }
+      });
+    } catch {
+      throw new ProblemError('unavailable', 'The read could not be written to the audit log, so it was not served. Try again.');
+    }
+  }
+
+  async forPerson(personId: string, limit: number, afterSeq: number | null): Promise<AuditRow[]> {
+    const rows = await this.runtime.db.query<Record<string, unknown>>(
+      `SELECT seq, at, sub, actor, action, person_id, route, purpose, as_of, outcome FROM audit_log
+        WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
+      [personId, afterSeq ?? 0, limit],
+    );
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      at: String(r.at),
+      sub: String(r.sub),
+      actor: String(r.actor),
+      action: String(r.action),
+      personId: String(r.person_id),
+      route: String(r.route),
+      purpose: r.purpose === null || r.purpose === undefined ? null : String(r.purpose),
+      asOf: r.as_of === null || r.as_of === undefined ? null : String(r.as_of),
+      outcome: r.outcome === 'out-of-scope' ? 'out-of-scope' : 'read',
+    }));
+  }
+}

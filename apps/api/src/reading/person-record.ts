@@ -1,0 +1,60 @@
+import { filterTimeline, type ActorRef } from '@kedja/access';
+import { initialState, replay, summarise, type RecordedEvent, type Summary } from '@kedja/chain';
+import type { EventStore, StoredEvent } from '@kedja/event-store';
+
+export interface TimelineItem {
+  readonly id: string;
+  readonly source: string;
+  readonly type: string;
+  readonly time: string;
+  readonly recordedAt: string;
+  /** The actor code of the agency that reported the fact (not the posting user or system). */
+  readonly postedBy: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export interface PersonRecord {
+  readonly personId: string;
+  readonly summary: Summary;
+  readonly events: readonly TimelineItem[];
+}
+
+/** Event time, ties by recording order (stream version): the order CONTRACT.md "Reading" fixes. */
+export function chronological(events: readonly StoredEvent[]): StoredEvent[] {
+  return events
+    .map((e) => ({ e, t: Date.parse(e.eventTime) }))
+    .sort((a, b) => a.t - b.t || a.e.streamVersion - b.e.streamVersion)
+    .map((x) => x.e);
+}
+
+/**
+ * The person's record as `actor` may see it, as it was known at `asOf` (events recorded later,
+ * retractions included, are left out), or null when the person is outside the actor's scope.
+ */
+export async function visibleRecord(store: EventStore, actor: ActorRef, personId: string, asOf?: string): Promise<PersonRecord | null> {
+  const stored = chronological(await store.readStream(personId, asOf === undefined ? {} : { recordedUpTo: asOf }));
+  const items = stored.map((e) => ({
+    id: e.eventId,
+    source: e.source,
+    type: e.type,
+    time: e.eventTime,
+    recordedAt: e.recordedTime,
+    postedBy: e.metadata.actor,
+    data: e.data,
+  }));
+  const visible = filterTimeline(actor, items);
+  if (visible === null || stored.length === 0) return null;
+  return { personId, summary: summaryOf(visible), events: visible };
+}
+
+/**
+ * The summary is folded from the visible events only, with the fields the caller may see: a
+ * phase or municipality derived from hidden events would leak them (Försäkringskassan must not
+ * learn `refused`, a municipality the person moved away from must not learn where they went).
+ * What the caller cannot see counts as not having happened, so the phase is the furthest step the
+ * caller can see (`asylum` when it sees no step at all, as for Skatteverket).
+ */
+export function summaryOf(visible: readonly TimelineItem[]): Summary {
+  const recorded = visible.map((e) => ({ eventId: e.id, source: e.source, type: e.type, time: e.time, data: e.data, actor: e.postedBy }) as unknown as RecordedEvent);
+  return summarise({ ...initialState, facts: replay(recorded).facts });
+}

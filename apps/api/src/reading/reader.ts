@@ -1,0 +1,35 @@
+import type { Request } from 'express';
+import { can, principalFromClaims, type Capability, type Principal as Reader } from '@kedja/access';
+import type { Principal } from '../auth/principal';
+import { ProblemError } from '../problems/problem';
+import { parseSubject } from '../recording/envelope';
+import type { EventStore } from '@kedja/event-store';
+
+export type { Reader };
+
+/** The caller as @kedja/access sees it, or 403 when the token grants no such capability. */
+export function readerFor(claims: Principal, capability: Capability, refusal: string): Reader {
+  const parsed = principalFromClaims(claims);
+  if (!parsed.ok || !can(parsed.principal, capability)) throw new ProblemError('not-permitted', refusal);
+  return parsed.principal;
+}
+
+/** `x-purpose`: why the caseworker opens the record, kept in the audit trail (at most 200 characters). */
+export function purposeOf(request: Request): string | null {
+  const raw = request.headers['x-purpose'];
+  if (typeof raw !== 'string' || raw.trim() === '') return null;
+  return raw.trim().slice(0, 200);
+}
+
+/** A subject in any of its three forms to the person id, or null for an unknown one. Never echoes the value. */
+export async function resolveSubject(store: EventStore, raw: unknown, path = 'subject'): Promise<string | null> {
+  const subject = parseSubject(raw);
+  if ('path' in subject) throw new ProblemError('invalid-request', `${path} ${subject.message}.`, [{ path, message: subject.message }]);
+  return store.resolveIdentity(subject.kind, subject.value);
+}
+
+// The same body for "no such person" and "not yours to see" (CONTRACT.md "Who sees what"), so the
+// answer never tells a caller that a person exists outside its scope.
+export function personNotFound(): ProblemError {
+  return new ProblemError('not-found', 'No person with this subject is visible to you.');
+}
