@@ -145,9 +145,11 @@ async function sqliteCases(context: BenchContext): Promise<void> {
   let files = 0;
   let store: EventStore | undefined;
   let bare: BetterSqlite3.Database | undefined;
+  let storeFile = '';
   const freshStore = async () => {
     await store?.close();
-    store = (await openEventStore({ kind: 'sqlite', file: path.join(directory, `store-${++files}.db`) })).store;
+    storeFile = path.join(directory, `store-${++files}.db`);
+    store = (await openEventStore({ kind: 'sqlite', file: storeFile })).store;
   };
   const freshBaseline = () => {
     bare?.close();
@@ -185,8 +187,7 @@ async function sqliteCases(context: BenchContext): Promise<void> {
     );
 
     // Both read the store's own table: the baseline is the bare driver doing the same SELECTs.
-    const file = path.join(directory, `store-${files}.db`);
-    const reader = new BetterSqlite3(file, { readonly: true });
+    const reader = new BetterSqlite3(storeFile, { readonly: true });
     const readAllBare = reader.prepare(READ_ALL('events').replace('$1', '?'));
     const readStreamBare = reader.prepare(READ_STREAM('events').replace('$1', '?'));
     await context.compare(
