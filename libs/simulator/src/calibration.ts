@@ -154,8 +154,8 @@ export const SFI_OUTCOMES = { passed: 0.65, droppedOut: 0.23, stillStudying: 0.1
  */
 export const EMPLOYMENT_TARGETS = { men5: 0.43, women5: 0.26, all10: 0.6 } as const;
 export const FIRST_JOB = {
-  male: { scaleYears: 5.9, shape: 1.6, everShare: 0.85 },
-  female: { scaleYears: 9.5, shape: 1.7, everShare: 0.8 },
+  male: { scaleYears: 5.4, shape: 1.6, everShare: 0.86 },
+  female: { scaleYears: 7.9, shape: 1.7, everShare: 0.8 },
 } as const;
 /** Assumed: most jobs last; a minority ends within a few years and is followed by another. */
 export const JOB_END_SHARE = 0.3;

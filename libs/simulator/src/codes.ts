@@ -1,6 +1,6 @@
 import { MUNICIPALITIES } from '@kedja/chain';
 import type { Route } from './calibration';
-import type { Random } from './random';
+import { WeightedTable, type Random } from './random';
 
 export const ALL_MUNICIPALITIES: readonly string[] = MUNICIPALITIES.map((m) => m.code);
 
@@ -14,13 +14,13 @@ const POPULAR: ReadonlyArray<readonly [string, number]> = [
   ['1283', 5], ['1380', 3], ['1490', 4], ['0184', 4], ['0123', 4], ['2180', 3],
 ];
 const POPULAR_SET = new Set(POPULAR.map(([code]) => code));
-const SELF_ARRANGED_WEIGHTS: ReadonlyArray<readonly [string, number]> = [
+const SELF_ARRANGED_WEIGHTS = new WeightedTable<string>([
   ...POPULAR,
   ...ALL_MUNICIPALITIES.filter((code) => !POPULAR_SET.has(code)).map((code) => [code, 0.35] as const),
-];
+]);
 
 export function selfArrangedMunicipality(random: Random): string {
-  return random.weighted(SELF_ARRANGED_WEIGHTS);
+  return random.fromTable(SELF_ARRANGED_WEIGHTS);
 }
 
 /** Assignment spreads people over every municipality (bosättningslagen 2016:38: all must receive). */

@@ -13,32 +13,34 @@ export class MinHeap<T> {
 
   push(item: T): void {
     const items = this.items;
-    let i = items.push(item) - 1;
+    let i = items.length;
+    items.push(item);
     while (i > 0) {
       const parent = (i - 1) >> 1;
-      if (!this.less(items[i], items[parent])) break;
-      [items[i], items[parent]] = [items[parent], items[i]];
+      if (!this.less(item, items[parent])) break;
+      items[i] = items[parent];
       i = parent;
     }
+    items[i] = item;
   }
 
   pop(): T | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
-    if (items.length > 0 && last !== undefined) {
-      items[0] = last;
+    const n = items.length;
+    if (n > 0 && last !== undefined) {
       let i = 0;
       for (;;) {
         const l = 2 * i + 1;
+        if (l >= n) break;
         const r = l + 1;
-        let m = i;
-        if (l < items.length && this.less(items[l], items[m])) m = l;
-        if (r < items.length && this.less(items[r], items[m])) m = r;
-        if (m === i) break;
-        [items[i], items[m]] = [items[m], items[i]];
+        const m = r < n && this.less(items[r], items[l]) ? r : l;
+        if (!this.less(items[m], last)) break;
+        items[i] = items[m];
         i = m;
       }
+      items[i] = last;
     }
     return top;
   }

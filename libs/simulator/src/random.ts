@@ -34,6 +34,20 @@ export class Random {
     return items[Math.floor(this.next() * items.length)];
   }
 
+  /** Draws from a table prepared once, for long lists drawn from often. */
+  fromTable<T>(table: WeightedTable<T>): T {
+    const u = this.next() * table.total;
+    const cumulative = table.cumulative;
+    let lo = 0;
+    let hi = cumulative.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cumulative[mid] > u) hi = mid;
+      else lo = mid + 1;
+    }
+    return table.values[lo];
+  }
+
   weighted<T>(entries: ReadonlyArray<readonly [T, number]>): T {
     let total = 0;
     for (const [, w] of entries) total += w;
@@ -80,4 +94,21 @@ export function mix(parts: readonly number[]): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h | 0;
+}
+
+export class WeightedTable<T> {
+  readonly values: readonly T[];
+  readonly cumulative: Float64Array;
+  readonly total: number;
+
+  constructor(entries: ReadonlyArray<readonly [T, number]>) {
+    this.values = entries.map(([v]) => v);
+    this.cumulative = new Float64Array(entries.length);
+    let acc = 0;
+    entries.forEach(([, w], i) => {
+      acc += w;
+      this.cumulative[i] = acc;
+    });
+    this.total = acc;
+  }
 }

@@ -93,30 +93,30 @@ export function* simulate(options: SimulationOptions): Generator<CloudEventJson>
   let dir: string | undefined;
   let runCount = 0;
 
-  function* release(threshold: number): Generator<CloudEventJson> {
-    for (;;) {
-      const fromBuffer = buffer.peek();
-      const run = runs.peek();
-      let next: Pending | undefined;
-      if (run && (!fromBuffer || before(run.head!, fromBuffer))) {
-        if (run.head!.recorded >= threshold) return;
-        runs.pop();
-        next = run.head!;
-        if (run.advance()) runs.push(run);
-      } else if (fromBuffer && fromBuffer.recorded < threshold) {
-        next = buffer.pop()!;
-      } else {
-        return;
-      }
+  /** The next event recorded before `threshold`, from memory or a spilled run, if any. */
+  function take(threshold: number): CloudEventJson | undefined {
+    const fromBuffer = buffer.peek();
+    const run = runs.peek();
+    if (run && (!fromBuffer || before(run.head!, fromBuffer))) {
+      const head = run.head!;
+      if (head.recorded >= threshold) return undefined;
+      runs.pop();
+      if (run.advance()) runs.push(run);
       stats.events++;
-      yield next.event;
+      return head.event;
     }
+    if (fromBuffer && fromBuffer.recorded < threshold) {
+      buffer.pop();
+      stats.events++;
+      return fromBuffer.event;
+    }
+    return undefined;
   }
 
   try {
     for (const a of arrivals(o.persons, o.seed, o.fromYear, o.toYear)) {
       if (a.time > o.now) break;
-      yield* release(a.time);
+      for (let e = take(a.time); e; e = take(a.time)) yield e;
       const story = generatePerson(ctx, a.index, a.time, a.route);
       stats.persons++;
       for (const e of story.events) buffer.push({ recorded: e.recorded, person: a.index, seq: e.seq, event: e.event });
@@ -128,7 +128,7 @@ export function* simulate(options: SimulationOptions): Generator<CloudEventJson>
         if (run.advance()) runs.push(run);
       }
     }
-    yield* release(Infinity);
+    for (let e = take(Infinity); e; e = take(Infinity)) yield e;
   } finally {
     for (let run = runs.pop(); run; run = runs.pop()) run.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
