@@ -1,4 +1,6 @@
 import type { Type } from '@nestjs/common';
+import { AuditModule } from './audit/audit.module';
+import { ReadingModule } from './reading/reading.module';
 
 /** Feature modules beyond recording (reading, analytics), each owning its routes. */
-export const FEATURE_MODULES: Type<unknown>[] = [];
+export const FEATURE_MODULES: Type<unknown>[] = [AuditModule, ReadingModule];

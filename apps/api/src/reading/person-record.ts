@@ -52,9 +52,14 @@ export async function visibleRecord(store: EventStore, actor: ActorRef, personId
  * phase or municipality derived from hidden events would leak them (Försäkringskassan must not
  * learn `refused`, a municipality the person moved away from must not learn where they went).
  * What the caller cannot see counts as not having happened, so the phase is the furthest step the
- * caller can see (`asylum` when it sees no step at all, as for Skatteverket).
+ * caller can see (a caller that sees only a population registration gets `settled`).
  */
 export function summaryOf(visible: readonly TimelineItem[]): Summary {
   const recorded = visible.map((e) => ({ eventId: e.id, source: e.source, type: e.type, time: e.time, data: e.data, actor: e.postedBy }) as unknown as RecordedEvent);
-  return summarise({ ...initialState, facts: replay(recorded).facts });
+  const facts = replay(recorded).facts;
+  const summary = summarise({ ...initialState, facts });
+  // A caller that sees no migration case (Skatteverket) would otherwise be told `asylum` about a
+  // registered resident: population registration means the person lives in a municipality.
+  if (summary.phase === 'asylum' && facts.caseOpenedAt === undefined && facts.registered) return { ...summary, phase: 'settled' };
+  return summary;
 }

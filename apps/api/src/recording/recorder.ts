@@ -121,9 +121,11 @@ export class Recorder {
 
     const work = [...persons.values()].filter((p) => p.events.length > 0);
     if (work.length > 0) {
-      for (const p of work) {
-        await this.store.append(p.personId, p.events, { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities });
-      }
+      await this.store.appendMany(work.map((p) => ({
+        streamId: p.personId,
+        events: p.events,
+        options: { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities },
+      })));
       for (const p of work) for (const i of p.indices) results[i] = { id: (items[i] as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
     }
     return results;
