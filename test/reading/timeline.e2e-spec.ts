@@ -71,7 +71,7 @@ describeEachStore('reading a person: timeline, lookup, audit', (kind) => {
 
   it('answers 404 for a person out of scope exactly as for an unknown one', async () => {
     const outOfScope = await timeline('municipality:1280', moved.subject);
-    const unknown = await timeline('municipality:1280', 'dossier:99-99999999'.slice(0, 17));
+    const unknown = await timeline('municipality:1280', 'dossier:99-999999');
     const unknownUuid = await timeline('municipality:1280', 'person:00000000-0000-4000-8000-000000000000');
     expect(outOfScope.status).toBe(404);
     expect(unknownUuid.status).toBe(404);
@@ -166,5 +166,14 @@ describeEachStore('reading a person: timeline, lookup, audit', (kind) => {
     expect((await a.get(`/v1/audit?subject=${p.subject}&limit=5000`, admin)).status).toBe(400);
     expect((await a.get(`/v1/audit?subject=${p.subject}&cursor=nonsense`, admin)).status).toBe(400);
     expect((await a.get('/v1/audit?subject=person:00000000-0000-4000-8000-000000000000', admin)).status).toBe(404);
+  });
+
+  // Last: it breaks the audit log of this app on purpose.
+  it('refuses to serve a read it cannot audit (503), and serves none of the record', async () => {
+    await app.kedja.runtime.db.execute('ALTER TABLE audit_log RENAME TO audit_log_gone');
+    const response = await timeline(MV, moved.subject);
+    expect(response.status).toBe(503);
+    expect(response.body.code).toBe('unavailable');
+    expect(response.body.events).toBeUndefined();
   });
 });
