@@ -468,7 +468,8 @@ export function generatePerson(ctx: StoryContext, index: number, arrival: number
       mapped.data.yearsOfSchooling = yearsOfSchooling >= 20 ? yearsOfSchooling - 3 : yearsOfSchooling + 3;
     }
 
-    const firstJob = jobs[0]?.from;
+    // Only a job taken during the programme ends it; one held before does not stop it starting.
+    const firstJob = jobs.find((j) => j.from >= programmeStart!)?.from;
     const candidates: Array<{ at: number; reason: string }> = [{ at: plannedEnd, reason: 'time-limit' }];
     if (firstJob !== undefined) candidates.push({ at: firstJob + days(random.between(0, 14)), reason: 'employment' });
     if (!male && random.chance(0.1)) candidates.push({ at: programmeStart + days(random.between(60, 600)), reason: 'parental-leave' });
