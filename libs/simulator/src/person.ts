@@ -293,11 +293,13 @@ export function generatePerson(ctx: StoryContext, index: number, arrival: number
   const year = yearOf(arrival);
   const now = ctx.now;
 
-  const unaccompaniedMinor = route === 'asylum'
-    && random.chance((cal.UNACCOMPANIED_MINORS[year] ?? 0) / cal.ASYLUM_SEEKERS[year]);
-  // Assumed: about nine in ten unaccompanied minors in 2015 were boys.
-  const male = unaccompaniedMinor ? random.chance(0.88)
-    : random.chance(route === 'asylum' ? cal.shareMenAsylum(year) : cal.SHARE_MEN[route]);
+  const minorShare = route === 'asylum' ? (cal.UNACCOMPANIED_MINORS[year] ?? 0) / cal.ASYLUM_SEEKERS[year] : 0;
+  const unaccompaniedMinor = random.chance(minorShare);
+  // Assumed: about nine in ten unaccompanied minors were boys; the others' share of men is set so
+  // that the year as a whole matches (2015: about 70% men, DOMAIN.md).
+  const minorsMale = 0.88;
+  const male = unaccompaniedMinor ? random.chance(minorsMale)
+    : random.chance(route === 'asylum' ? (cal.shareMenAsylum(year) - minorShare * minorsMale) / (1 - minorShare) : cal.SHARE_MEN[route]);
   const gender = male ? 'male' : 'female';
   const age = unaccompaniedMinor ? random.weighted([[13, 1], [14, 2], [15, 4], [16, 6], [17, 6]] as const)
     : adultOrChildAge(random, route);
