@@ -34,13 +34,18 @@ export const APPEND_LOCK_KEY = 4_613_452_117_301;
  */
 const BEGIN_APPEND = `BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
 
+// LATERAL keeps the duplicate lookup a probe of the (source, event_id) index per new event: as a
+// named statement this runs on a generic plan, which otherwise may pick a hash join that scans
+// the whole table on every append.
 const STATE_SQL = `
-  SELECT s.head, s.version, d.source, d.event_id, d.position, d.stream_version, d.content_hash
+  SELECT s.head, s.version, d.source, d.event_id, d.position, d.stream_version, d.content_hash,
+         d.stream_id, d.type, d.event_time, d.data
   FROM (SELECT (SELECT max(position) FROM events) AS head,
                (SELECT max(stream_version) FROM events WHERE stream_id = $1) AS version) s
-  LEFT JOIN (SELECT e.source, e.event_id, e.position, e.stream_version, e.content_hash
-             FROM events e JOIN unnest($2::text[], $3::text[]) AS k(source, event_id)
-               ON e.source = k.source AND e.event_id = k.event_id) d ON true`;
+  LEFT JOIN (SELECT e.source, e.event_id, e.position, e.stream_version, e.content_hash,
+                    e.stream_id, e.type, e.event_time, e.data
+             FROM unnest($2::text[], $3::text[]) AS k(source, event_id)
+             CROSS JOIN LATERAL (SELECT * FROM events x WHERE x.source = k.source AND x.event_id = k.event_id) e) d ON true`;
 
 const INSERT_SQL = `
   INSERT INTO events (position, stream_id, stream_version, event_id, source, type, event_time,
@@ -67,6 +72,10 @@ interface StateRow {
   position: string | null;
   stream_version: number | null;
   content_hash: string | null;
+  stream_id: string | null;
+  type: string | null;
+  event_time: string | null;
+  data: string | null;
 }
 
 export class PostgresEventStore extends SqlEventStore {
@@ -118,7 +127,7 @@ export class PostgresEventStore extends SqlEventStore {
     failing: { current: number },
   ): Promise<AppendResult> {
     const identities = uniqueClaims(options.identities ?? []);
-    const state = await tx.queryNamed<StateRow>('kedja_es_append_state', STATE_SQL, [
+    const state = await tx.query<StateRow>(STATE_SQL, [
       streamId,
       prepared.map((event) => event.source),
       prepared.map((event) => event.eventId),
@@ -133,6 +142,7 @@ export class PostgresEventStore extends SqlEventStore {
         position: Number(row.position),
         streamVersion: Number(row.stream_version),
         contentHash: row.content_hash ?? '',
+        content: () => ({ streamId: row.stream_id ?? '', type: row.type ?? '', eventTime: row.event_time ?? '', data: row.data ?? 'null' }),
       });
     }
     const plan = planAppend(streamId, prepared, options.expectedVersion, current, head, (source, eventId) =>

@@ -69,9 +69,16 @@ export class SqliteEventStore extends SqlEventStore {
     const current = (this.db.prepare('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?').get(streamId) as { v: number | null }).v ?? 0;
     const head = (this.db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
     const lookup = this.db.prepare('SELECT position, stream_version, content_hash FROM events WHERE source = ? AND event_id = ?');
+    const content = this.db.prepare('SELECT stream_id AS streamId, type, event_time AS eventTime, data FROM events WHERE position = ?');
     const plan = planAppend(streamId, events, options.expectedVersion, current, head, (source, eventId) => {
       const row = lookup.get(source, eventId) as { position: number; stream_version: number; content_hash: string } | undefined;
-      return row ? ({ position: row.position, streamVersion: row.stream_version, contentHash: row.content_hash } satisfies StoredKey) : undefined;
+      if (!row) return undefined;
+      return {
+        position: row.position,
+        streamVersion: row.stream_version,
+        contentHash: row.content_hash,
+        content: () => content.get(row.position) as ReturnType<StoredKey['content']>,
+      } satisfies StoredKey;
     });
 
     if (identities.length > 0) {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { DuplicateEventConflictError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
 import {
@@ -142,15 +142,30 @@ export interface PreparedEvent {
   readonly contentHash: string;
 }
 
+/**
+ * The content hash covers the stored text, not a canonical form, so the hot path serialises the
+ * data once. Equal hashes mean identical content; when a (source, eventId) is already stored and
+ * the hashes differ, `sameContent` compares canonical forms (key order and time offsets aside),
+ * which costs something only on that rare path.
+ */
+export function contentHash(streamId: string, type: string, eventTime: string, dataJson: string): string {
+  return hash('sha256', `${streamId}\u0000${type}\u0000${eventTime}\u0000${dataJson}`, 'base64');
+}
+
+export function sameContent(
+  a: { streamId: string; type: string; eventTime: string; data: string },
+  b: { streamId: string; type: string; eventTime: string; data: string },
+): boolean {
+  return a.streamId === b.streamId && a.type === b.type && a.eventTime === b.eventTime && canonicalJson(JSON.parse(a.data)) === canonicalJson(JSON.parse(b.data));
+}
+
 export function prepareEvents(streamId: string, events: readonly NewEvent[], now: string): PreparedEvent[] {
   if (typeof streamId !== 'string' || streamId.length === 0) throw new EventStoreError('streamId is empty');
   return events.map((event) => {
     if (!event.eventId || !event.source || !event.type) throw new EventStoreError('an event needs eventId, source and type');
     const eventTime = normaliseTime(event.eventTime, 'eventTime');
     const recordedTime = event.recordedTime === undefined ? now : normaliseTime(event.recordedTime, 'recordedTime');
-    const contentHash = createHash('sha256')
-      .update(canonicalJson([streamId, event.type, eventTime, event.data]))
-      .digest('base64');
+    const data = JSON.stringify(event.data);
     return {
       eventId: event.eventId,
       source: event.source,
@@ -158,9 +173,9 @@ export function prepareEvents(streamId: string, events: readonly NewEvent[], now
       eventTime,
       recordedTime,
       receivedTime: now,
-      data: JSON.stringify(event.data),
+      data,
       metadata: JSON.stringify(event.metadata satisfies EventMetadata),
-      contentHash,
+      contentHash: contentHash(streamId, event.type, eventTime, data),
     };
   });
 }
@@ -169,6 +184,8 @@ export interface StoredKey {
   readonly position: number;
   readonly streamVersion: number;
   readonly contentHash: string;
+  /** The stored content, fetched only when the hashes differ. */
+  readonly content: () => { streamId: string; type: string; eventTime: string; data: string };
 }
 
 /**
@@ -191,14 +208,19 @@ export function planAppend(
     const key = `${event.source}\u0000${event.eventId}`;
     const earlier = seen.get(key);
     if (earlier) {
-      if (earlier.hash !== event.contentHash) throw new DuplicateEventConflictError(event.source, event.eventId);
+      const first = events[earlier.index];
+      if (earlier.hash !== event.contentHash && !sameContent(asContent(streamId, first), asContent(streamId, event))) {
+        throw new DuplicateEventConflictError(event.source, event.eventId);
+      }
       plan.push({ kind: 'batch', of: earlier.index });
       continue;
     }
     seen.set(key, { index, hash: event.contentHash });
     const existing = stored(event.source, event.eventId);
     if (existing) {
-      if (existing.contentHash !== event.contentHash) throw new DuplicateEventConflictError(event.source, event.eventId);
+      if (existing.contentHash !== event.contentHash && !sameContent(existing.content(), asContent(streamId, event))) {
+        throw new DuplicateEventConflictError(event.source, event.eventId);
+      }
       plan.push({ kind: 'stored', key: existing });
     } else {
       plan.push({ kind: 'new' });
@@ -225,6 +247,10 @@ export function planAppend(
     }
   }
   return { toInsert, outcomes, nextExpectedVersion: currentVersion + newCount };
+}
+
+function asContent(streamId: string, event: PreparedEvent) {
+  return { streamId, type: event.type, eventTime: event.eventTime, data: event.data };
 }
 
 export function checkExpectedVersion(streamId: string, expected: ExpectedVersion, current: number): void {
