@@ -1,9 +1,17 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { TimelineController } from './timeline/timeline.controller';
+import { SettlementQueueController } from './settlement-queue/settlement-queue.controller';
+import { EstablishmentController } from './establishment/establishment.controller';
+import { ResidentsController } from './residents/residents.controller';
+import { ChainGapsController } from './chain-gaps/chain-gaps.controller';
+import { CountyOverviewController } from './county-overview/county-overview.controller';
+import { ViewReader } from './views/view-reader';
+import { GAP_THRESHOLDS, loadThresholds } from './views/thresholds';
 
 @Module({
   imports: [AuditModule],
-  controllers: [TimelineController],
+  controllers: [TimelineController, SettlementQueueController, EstablishmentController, ResidentsController, ChainGapsController, CountyOverviewController],
+  providers: [ViewReader, { provide: GAP_THRESHOLDS, useFactory: () => loadThresholds() }],
 })
 export class ReadingModule {}

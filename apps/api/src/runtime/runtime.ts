@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { openEventStore, type EventStore, type SqlDatabase } from '@kedja/event-store';
+import { PROJECTIONS, ProjectionRunner } from '@kedja/projections';
 import type { KedjaConfig } from '../config/config';
 import type { ProjectionHealth } from '../health/health.service';
 
@@ -8,6 +9,8 @@ export interface KedjaRuntime {
   readonly store: EventStore;
   readonly db: SqlDatabase;
   projectionStatus?: () => Promise<ProjectionHealth[]>;
+  /** The in-process runner (embedded mode); absent when apps/projector keeps the read models. */
+  projections?: ProjectionRunner;
   readonly closers: Array<() => Promise<void>>;
 }
 
@@ -18,7 +21,16 @@ export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
       ? { kind: 'sqlite', file: config.store.file, synchronous: config.store.synchronous }
       : { kind: 'postgres', connectionString: config.store.connectionString, schema: config.store.schema },
   );
-  return { store, db, closers: [] };
+  const runtime: KedjaRuntime = { store, db, closers: [] };
+  if (config.projectionsInProcess) {
+    const runner = new ProjectionRunner(store, db, PROJECTIONS);
+    await runner.start();
+    runtime.projections = runner;
+    runtime.projectionStatus = async () =>
+      (await runner.status()).map((s) => ({ name: s.name, applied: s.applied, lag: s.lag, running: s.running }));
+    runtime.closers.push(() => runner.stop());
+  }
+  return runtime;
 }
 
 export async function closeRuntime(runtime: KedjaRuntime): Promise<void> {

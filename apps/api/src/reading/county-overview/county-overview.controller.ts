@@ -1,0 +1,95 @@
+import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { isNationalAgency, overviewScope, principalFromClaims } from '@kedja/access';
+import { isCountyCode, municipalitiesInCounty } from '@kedja/chain';
+import { CurrentPrincipal, type Principal } from '../../auth/principal';
+import { ProblemError } from '../../problems/problem';
+import { ViewReader } from '../views/view-reader';
+import { ANOMALY_CODES, isPastThreshold, type AnomalyCode, type OverviewDetail } from '../views/read-models';
+import { GAP_THRESHOLDS, type GapThresholds } from '../views/thresholds';
+
+interface Row {
+  municipality_code: string;
+  detail: string;
+}
+
+const DAY_MS = 86_400_000;
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Whole days from one step to the next, when both happened and in that order. */
+function span(from: string | null, to: string | null): number | null {
+  if (!from || !to) return null;
+  const days = Math.floor((Date.parse(to) - Date.parse(from)) / DAY_MS);
+  return days >= 0 ? days : null;
+}
+
+@Controller('v1/views/counties')
+export class CountyOverviewController {
+  constructor(
+    private readonly views: ViewReader,
+    @Inject(GAP_THRESHOLDS) private readonly thresholds: GapThresholds,
+  ) {}
+
+  /**
+   * Aggregates per municipality of the county; no person is listed, so nothing person-level is
+   * audited. People count where they were received (first settlement), or else where they are
+   * assigned or live; open gaps where the person is now; `assigned` counts every assignment to the municipality, so received can be
+   * compared with assigned (Länsstyrelsen's question).
+   */
+  @Get(':lanskod/overview')
+  async overview(@Param('lanskod') countyCode: string, @CurrentPrincipal() claims: Principal) {
+    if (!isCountyCode(countyCode)) throw new ProblemError('invalid-request', 'länskod must be a county code.', [{ path: 'länskod', message: 'is not a länskod' }]);
+    const parsed = principalFromClaims(claims);
+    const scope = parsed.ok ? overviewScope(parsed.principal, countyCode) : 'none';
+    if (scope === 'none') throw new ProblemError('not-permitted', "The overview is read by the county's board and region, the national agencies, and a municipality for its own row.");
+    const kind = parsed.ok ? parsed.principal.actor.kind : 'analyst';
+    const { county_overview: table } = await this.views.tables('county_overview');
+    const rows = await this.views.query<Row>(
+      `SELECT municipality_code, detail FROM ${table} WHERE listed = 1 AND (county_code = $1 OR assigned_county = $1 OR current_county = $1)`,
+      [countyCode],
+    );
+    const people = rows.map((r) => ({ municipalityCode: r.municipality_code, ...(JSON.parse(r.detail) as OverviewDetail) }));
+    const now = Date.now();
+    const municipalities = municipalitiesInCounty(countyCode)
+      .filter((m) => scope === 'all' || m.code === scope.municipalityCode)
+      .map((m) => {
+        const own = people.filter((p) => p.municipalityCode === m.code);
+        const received = own.filter((p) => p.settledAt !== null);
+        const steps = (pick: (p: (typeof own)[number]) => number | null) => median(received.map(pick).filter((d): d is number => d !== null));
+        return {
+          municipalityCode: m.code,
+          name: m.name,
+          people: own.length,
+          received: {
+            total: received.length,
+            assigned: received.filter((p) => p.arrangement === 'assigned').length,
+            selfArranged: received.filter((p) => p.arrangement === 'self-arranged').length,
+          },
+          assigned: people.filter((p) => p.assignedMunicipalityCode === m.code).length,
+          medianDays: {
+            permitToSettlement: steps((p) => span(p.permitAt, p.settledAt)),
+            settlementToSfi: steps((p) => span(p.settledAt, p.sfiAt)),
+            settlementToWork: steps((p) => span(p.settledAt, p.workAt)),
+          },
+          openGaps: people.filter((p) => p.currentMunicipalityCode === m.code).reduce((n, p) => n + p.gaps.filter((g) => isPastThreshold(g, this.thresholds[g.code], now)).length, 0),
+        };
+      });
+    const body: Record<string, unknown> = { countyCode, municipalities };
+    if (kind === 'county' || isNationalAgency(kind)) {
+      const anomalies: { code: AnomalyCode; municipalityCode: string; count: number }[] = [];
+      for (const m of municipalities) {
+        for (const code of ANOMALY_CODES) {
+          const count = people.filter((p) => p.municipalityCode === m.municipalityCode && p.anomalies.includes(code)).length;
+          if (count > 0) anomalies.push({ code, municipalityCode: m.municipalityCode, count });
+        }
+      }
+      body.anomalies = anomalies;
+    }
+    return body;
+  }
+}
