@@ -1,5 +1,6 @@
 import { machineDescription, markdownTable, registeredSuites, runSuites, textTable } from './harness';
 import './store.bench';
+import './ingest.bench';
 
 /**
  * Usage: `npm run bench -- [--only <suite>[,<suite>...]] [--repeats <n>] [--markdown]`.
