@@ -59,6 +59,17 @@ export interface StoredEvent {
   readonly metadata: EventMetadata;
 }
 
+/** The key an event is unique under. */
+export interface EventKey {
+  readonly source: string;
+  readonly eventId: string;
+}
+
+/** The key of `resolveIdentities`' map for one identifier. */
+export function identityMapKey(kind: string, value: string): string {
+  return `${kind}\u0000${value}`;
+}
+
 /** An identifier claimed for a stream in the same transaction as an append (e.g. dossier, pnr). */
 export interface IdentityClaim {
   readonly kind: string;
@@ -152,6 +163,25 @@ export interface EventStore {
 
   /** The stream an identifier is linked to, if any. */
   resolveIdentity(kind: string, value: string): Promise<string | null>;
+
+  /**
+   * `findEvent` for many keys in one query: the events stored under any of them, in position
+   * order. Keys with no event are left out; repeated keys give one event.
+   */
+  findEvents(keys: readonly EventKey[]): Promise<StoredEvent[]>;
+
+  /**
+   * `resolveIdentity` for many identifiers in one query: a map from
+   * `identityMapKey(kind, value)` (`${kind}\u0000${value}`) to the stream each is linked to.
+   * Unlinked identifiers are absent.
+   */
+  resolveIdentities(claims: readonly IdentityClaim[]): Promise<Map<string, string>>;
+
+  /**
+   * `readStream` (whole streams) for many streams in one query: each requested id maps to its
+   * events in version order, an empty array when the stream has none.
+   */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>>;
 
   /** Position of the newest committed event, or null for an empty log. */
   headPosition(): Promise<Position | null>;

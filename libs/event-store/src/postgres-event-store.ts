@@ -1,6 +1,7 @@
 import { DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendResult, IdentityClaim, NewEvent, StreamAppend } from './event-store.port';
+import { AppendOptions, AppendOutcome, AppendResult, IdentityClaim, NewEvent, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
+import { APPEND_LOCK_KEY } from './sql/postgres-append-function';
 import { PostgresDatabase, PostgresExecutor } from './sql/postgres-database';
 import {
   EVENT_STORE_MIGRATION_NAME,
@@ -14,8 +15,11 @@ import {
   prepareEvents,
 } from './sql/sql-event-store';
 
-/** Any 64-bit constant that no other part of the product uses as an advisory lock key. */
-export const APPEND_LOCK_KEY = 4_613_452_117_301;
+export { APPEND_LOCK_KEY };
+
+// The common case in one round trip (see CREATE_APPEND_FUNCTION); anything else falls back to the
+// checking transaction below, which decides.
+const FAST_APPEND_SQL = 'SELECT kedja_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS r';
 
 /**
  * Why appends are serialised by one transaction-level advisory lock:
@@ -28,7 +32,8 @@ export const APPEND_LOCK_KEY = 4_613_452_117_301;
  * own commit becomes visible strictly later. Positions therefore become visible in order, and
  * `position > last` on any later snapshot misses nothing.
  * The lock must be its own statement: a statement's snapshot is taken when it starts, so a
- * `SELECT max(position)` in the same statement as the lock would read a stale head.
+ * `SELECT max(position)` in the same statement as the lock would read a stale head. (Inside
+ * `kedja_append` each PL/pgSQL statement is one, with its own snapshot.)
  * Cost: appends do not run in parallel. The work under the lock is a few index lookups and one
  * insert; commit (WAL flush) dominates, and group commit still batches concurrent flushes.
  */
@@ -38,11 +43,11 @@ const BEGIN_APPEND = `BEGIN; SELECT pg_advisory_xact_lock(${APPEND_LOCK_KEY})`;
 // named statement this runs on a generic plan, which otherwise may pick a hash join that scans
 // the whole table on every append.
 const STATE_SQL = `
-  SELECT s.head, s.version, d.source, d.event_id, d.position, d.stream_version, d.content_hash,
+  SELECT s.head, s.version, d.source, d.event_id, d.position, d.stream_version,
          d.stream_id, d.type, d.event_time, d.data
   FROM (SELECT (SELECT max(position) FROM events) AS head,
                (SELECT max(stream_version) FROM events WHERE stream_id = $1) AS version) s
-  LEFT JOIN (SELECT e.source, e.event_id, e.position, e.stream_version, e.content_hash,
+  LEFT JOIN (SELECT e.source, e.event_id, e.position, e.stream_version,
                     e.stream_id, e.type, e.event_time, e.data
              FROM unnest($2::text[], $3::text[]) AS k(source, event_id)
              CROSS JOIN LATERAL (SELECT * FROM events x WHERE x.source = k.source AND x.event_id = k.event_id) e) d ON true`;
@@ -51,9 +56,9 @@ const INSERT_SQL = `
   INSERT INTO events (position, stream_id, stream_version, event_id, source, type, event_time,
                       recorded_time, received_time, data, metadata, content_hash)
   SELECT $3::bigint + u.n, $1, $4::int + u.n, u.event_id, u.source, u.type, u.event_time,
-         u.recorded_time, $2, u.data, u.metadata, u.content_hash
-  FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
-       WITH ORDINALITY AS u(event_id, source, type, event_time, recorded_time, data, metadata, content_hash, n)`;
+         u.recorded_time, $2, u.data, u.metadata, ''
+  FROM unnest($5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+       WITH ORDINALITY AS u(event_id, source, type, event_time, recorded_time, data, metadata, n)`;
 
 const IDENTITY_OWNERS_SQL = `
   SELECT i.kind, i.stream_id FROM identities i
@@ -71,7 +76,6 @@ interface StateRow {
   event_id: string | null;
   position: string | null;
   stream_version: number | null;
-  content_hash: string | null;
   stream_id: string | null;
   type: string | null;
   event_time: string | null;
@@ -101,6 +105,103 @@ export class PostgresEventStore extends SqlEventStore {
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
     const now = new Date().toISOString();
     const prepared = appends.map((entry) => ({ ...entry, prepared: prepareEvents(entry.streamId, entry.events, now) }));
+    const fast = await this.appendInOneCall(prepared, now);
+    if (fast) {
+      if (prepared.some((entry) => entry.prepared.length > 0)) this.notifyAppended();
+      return fast;
+    }
+    return this.appendChecked(prepared, now);
+  }
+
+  /** `kedja_append`, or undefined when the append needs the checking transaction. */
+  private async appendInOneCall(
+    appends: ReadonlyArray<StreamAppend & { prepared: readonly PreparedEvent[] }>,
+    now: string,
+  ): Promise<AppendResult[] | undefined> {
+    const streams: string[] = [];
+    const expected: number[] = [];
+    const counts: number[] = [];
+    const append: number[] = [];
+    const k: number[] = [];
+    const eventIds: string[] = [];
+    const sources: string[] = [];
+    const types: string[] = [];
+    const eventTimes: string[] = [];
+    const recordedTimes: string[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
+    const claimAppend: number[] = [];
+    const claimKinds: string[] = [];
+    const claimValues: string[] = [];
+    appends.forEach((entry, index) => {
+      const version = entry.options.expectedVersion;
+      streams.push(entry.streamId);
+      expected.push(version === 'any' ? -1 : version === 'no-stream' ? 0 : version);
+      counts.push(entry.prepared.length);
+      entry.prepared.forEach((event, place) => {
+        append.push(index + 1);
+        k.push(place + 1);
+        eventIds.push(event.eventId);
+        sources.push(event.source);
+        types.push(event.type);
+        eventTimes.push(event.eventTime);
+        recordedTimes.push(event.recordedTime);
+        data.push(event.data);
+        metadata.push(event.metadata);
+      });
+      for (const claim of entry.options.identities ?? []) {
+        claimAppend.push(index + 1);
+        claimKinds.push(claim.kind);
+        claimValues.push(claim.value);
+      }
+    });
+    // An expected version that is not an integer can never match; the checking path says so.
+    if (expected.some((version) => !Number.isSafeInteger(version) || version < -1)) return undefined;
+    let rows: Array<{ r: Array<string | number> }>;
+    try {
+      rows = await this.db.queryNamed<{ r: Array<string | number> }>('kedja_es_append', FAST_APPEND_SQL, [
+        now,
+        streams,
+        expected,
+        counts,
+        append,
+        k,
+        eventIds,
+        sources,
+        types,
+        eventTimes,
+        recordedTimes,
+        data,
+        metadata,
+        claimAppend,
+        claimKinds,
+        claimValues,
+      ]);
+    } catch (error) {
+      const pgError = error as { code?: string; constraint?: string };
+      if (pgError?.code === 'KJ001' || pgError?.code === 'KJ002') return undefined;
+      if (pgError?.code === '23505' && pgError.constraint === 'events_source_event_id') return undefined;
+      throw error;
+    }
+    const returned = rows[0].r;
+    let position = Number(returned[0]);
+    return appends.map((entry, index) => {
+      const before = Number(returned[index + 1]);
+      const outcomes: AppendOutcome[] = entry.prepared.map((event, place) => ({
+        eventId: event.eventId,
+        source: event.source,
+        status: 'recorded',
+        position: String(++position),
+        streamVersion: before + place + 1,
+      }));
+      return { outcomes, nextExpectedVersion: before + entry.prepared.length };
+    });
+  }
+
+  private async appendChecked(
+    prepared: ReadonlyArray<StreamAppend & { prepared: readonly PreparedEvent[] }>,
+    now: string,
+  ): Promise<AppendResult[]> {
     const failing = { streamId: '', current: 0 };
     try {
       const results = await this.db.transactionWith(async (tx) => {
@@ -141,7 +242,6 @@ export class PostgresEventStore extends SqlEventStore {
       stored.set(`${row.source}\u0000${row.event_id}`, {
         position: Number(row.position),
         streamVersion: Number(row.stream_version),
-        contentHash: row.content_hash ?? '',
         content: () => ({ streamId: row.stream_id ?? '', type: row.type ?? '', eventTime: row.event_time ?? '', data: row.data ?? 'null' }),
       });
     }
@@ -163,7 +263,6 @@ export class PostgresEventStore extends SqlEventStore {
         rows.map((row) => row.recordedTime),
         rows.map((row) => row.data),
         rows.map((row) => row.metadata),
-        rows.map((row) => row.contentHash),
       ]);
     }
     return { outcomes: plan.outcomes, nextExpectedVersion: plan.nextExpectedVersion };
@@ -171,6 +270,10 @@ export class PostgresEventStore extends SqlEventStore {
 
   protected bindPosition(position: number): string {
     return String(position);
+  }
+
+  protected override queryFixed<T>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    return this.db.queryNamed<T>(name, sql, params);
   }
 
   private async claim(tx: PostgresExecutor, streamId: string, identities: readonly IdentityClaim[], now: string): Promise<void> {

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { DuplicateEventConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendResult, NewEvent, StreamAppend } from './event-store.port';
+import { AppendOptions, AppendOutcome, AppendResult, ExpectedVersion, NewEvent, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { SqliteDatabase } from './sql/sqlite-database';
 import {
@@ -18,7 +18,10 @@ import {
 const INSERT_CHUNK = 100;
 const INSERT_COLUMNS =
   '(position, stream_id, stream_version, event_id, source, type, event_time, recorded_time, received_time, data, metadata, content_hash)';
-const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
+const ROW_PLACEHOLDERS = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')";
+
+/** Thrown inside the fast path to hand the append to the checking path. */
+class NeedsCheckedAppend extends Error {}
 
 /**
  * SQLite has one writer at a time, and each append runs as one IMMEDIATE transaction holding
@@ -27,6 +30,8 @@ const ROW_PLACEHOLDERS = '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)';
  */
 export class SqliteEventStore extends SqlEventStore {
   readonly kind = 'sqlite' as const;
+
+  private readonly inserts = new Map<number, BetterSqlite3.Statement>();
 
   private constructor(
     override readonly db: SqliteDatabase,
@@ -68,15 +73,75 @@ export class SqliteEventStore extends SqlEventStore {
   ): AppendResult {
     const current = (this.db.prepare('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?').get(streamId) as { v: number | null }).v ?? 0;
     const head = (this.db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
-    const lookup = this.db.prepare('SELECT position, stream_version, content_hash FROM events WHERE source = ? AND event_id = ?');
+    if (events.length === 0 || versionMatches(options.expectedVersion, current)) {
+      const result = this.appendOptimistic(streamId, events, now, identities, current, head);
+      if (result) return result;
+    }
+    return this.appendChecked(streamId, events, options, now, identities, current, head);
+  }
+
+  /**
+   * The common case, an append of new events at the expected version with free identifiers,
+   * costs one statement per 100 events and one per identifier: it writes first and lets the
+   * unique indexes find duplicates. Anything unusual (a duplicate (source, eventId), a claimed
+   * identifier) rolls back to the savepoint and returns undefined, and `appendChecked` decides
+   * the outcome from scratch, so every rule lives in one place.
+   */
+  private appendOptimistic(
+    streamId: string,
+    events: readonly PreparedEvent[],
+    now: string,
+    identities: NonNullable<AppendOptions['identities']>,
+    current: number,
+    head: number,
+  ): AppendResult | undefined {
+    // A single INSERT is atomic by itself; a savepoint is needed only when several statements run.
+    const savepoint = identities.length > 0 || events.length > INSERT_CHUNK;
+    if (savepoint) this.db.connection.exec('SAVEPOINT kedja_append');
+    try {
+      if (identities.length > 0) {
+        const claim = this.db.prepare(
+          'INSERT INTO identities (kind, value, stream_id, claimed_time) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',
+        );
+        const owner = this.db.prepare('SELECT stream_id FROM identities WHERE kind = ? AND value = ?');
+        for (const identity of identities) {
+          if (claim.run(identity.kind, identity.value, streamId, now).changes > 0) continue;
+          const row = owner.get(identity.kind, identity.value) as { stream_id: string } | undefined;
+          if (row?.stream_id !== streamId) throw new NeedsCheckedAppend();
+        }
+      }
+      this.insertRows(streamId, events, head + 1, current + 1);
+      if (savepoint) this.db.connection.exec('RELEASE kedja_append');
+    } catch (error) {
+      if (savepoint) this.db.connection.exec('ROLLBACK TO kedja_append; RELEASE kedja_append');
+      if (error instanceof NeedsCheckedAppend || isDuplicateKey(error)) return undefined;
+      throw mapConstraint(error, streamId, current);
+    }
+    const outcomes: AppendOutcome[] = new Array(events.length);
+    for (let index = 0; index < events.length; index++) {
+      const event = events[index];
+      outcomes[index] = { eventId: event.eventId, source: event.source, status: 'recorded', position: String(head + index + 1), streamVersion: current + index + 1 };
+    }
+    return { outcomes, nextExpectedVersion: current + events.length };
+  }
+
+  private appendChecked(
+    streamId: string,
+    events: readonly PreparedEvent[],
+    options: AppendOptions,
+    now: string,
+    identities: NonNullable<AppendOptions['identities']>,
+    current: number,
+    head: number,
+  ): AppendResult {
+    const lookup = this.db.prepare('SELECT position, stream_version FROM events WHERE source = ? AND event_id = ?');
     const content = this.db.prepare('SELECT stream_id AS streamId, type, event_time AS eventTime, data FROM events WHERE position = ?');
     const plan = planAppend(streamId, events, options.expectedVersion, current, head, (source, eventId) => {
-      const row = lookup.get(source, eventId) as { position: number; stream_version: number; content_hash: string } | undefined;
+      const row = lookup.get(source, eventId) as { position: number; stream_version: number } | undefined;
       if (!row) return undefined;
       return {
         position: row.position,
         streamVersion: row.stream_version,
-        contentHash: row.content_hash,
         content: () => content.get(row.position) as ReturnType<StoredKey['content']>,
       } satisfies StoredKey;
     });
@@ -93,37 +158,56 @@ export class SqliteEventStore extends SqlEventStore {
       }
     }
 
-    try {
-      for (let start = 0; start < plan.toInsert.length; start += INSERT_CHUNK) {
-        const chunk = plan.toInsert.slice(start, start + INSERT_CHUNK);
-        const values: unknown[] = [];
-        for (const row of chunk) {
-          values.push(
-            row.position,
-            streamId,
-            row.streamVersion,
-            row.eventId,
-            row.source,
-            row.type,
-            row.eventTime,
-            row.recordedTime,
-            row.receivedTime,
-            row.data,
-            row.metadata,
-            row.contentHash,
-          );
-        }
-        this.insertStatement(chunk.length).run(...values);
+    if (plan.toInsert.length > 0) {
+      try {
+        this.insertRows(streamId, plan.toInsert, plan.toInsert[0].position, plan.toInsert[0].streamVersion);
+      } catch (error) {
+        throw mapConstraint(error, streamId, current);
       }
-    } catch (error) {
-      throw mapConstraint(error, streamId, current);
     }
     return { outcomes: plan.outcomes, nextExpectedVersion: plan.nextExpectedVersion };
   }
 
-  private insertStatement(rows: number): BetterSqlite3.Statement {
-    return this.db.prepare(`INSERT INTO events ${INSERT_COLUMNS} VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')}`);
+  /** Rows get consecutive positions and versions from the given first ones. */
+  private insertRows(streamId: string, rows: readonly PreparedEvent[], firstPosition: number, firstVersion: number): void {
+    for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+      const count = Math.min(INSERT_CHUNK, rows.length - start);
+      const values: unknown[] = new Array(count * 11);
+      let cell = 0;
+      for (let index = start; index < start + count; index++) {
+        const row = rows[index];
+        values[cell++] = firstPosition + index;
+        values[cell++] = streamId;
+        values[cell++] = firstVersion + index;
+        values[cell++] = row.eventId;
+        values[cell++] = row.source;
+        values[cell++] = row.type;
+        values[cell++] = row.eventTime;
+        values[cell++] = row.recordedTime;
+        values[cell++] = row.receivedTime;
+        values[cell++] = row.data;
+        values[cell++] = row.metadata;
+      }
+      this.insertStatement(count).run(values);
+    }
   }
+
+  private insertStatement(rows: number): BetterSqlite3.Statement {
+    let statement = this.inserts.get(rows);
+    if (!statement) {
+      statement = this.db.connection.prepare(`INSERT INTO events ${INSERT_COLUMNS} VALUES ${Array(rows).fill(ROW_PLACEHOLDERS).join(', ')}`);
+      this.inserts.set(rows, statement);
+    }
+    return statement;
+  }
+}
+
+function versionMatches(expected: ExpectedVersion, current: number): boolean {
+  return expected === 'any' || (expected === 'no-stream' ? current === 0 : expected === current);
+}
+
+function isDuplicateKey(error: unknown): boolean {
+  return error instanceof Error && error.message.includes('events.source, events.event_id');
 }
 
 /** The unique indexes back up the checks made under the lock; they should never fire. */

@@ -1,5 +1,5 @@
 import { DuplicateEventConflictError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
-import { EventStore, NewEvent, StoredEvent } from '../event-store.port';
+import { EventStore, NewEvent, StoredEvent, identityMapKey } from '../event-store.port';
 
 /** Makes a fresh, empty store; the contract closes every store it makes. */
 export type EventStoreFactory = () => Promise<EventStore>;
@@ -249,6 +249,125 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect(await store.headPosition()).toBe(head);
         expect(await store.readStream('m-2')).toEqual([]);
         expect(await store.resolveIdentity('dossier', 'M2')).toBeNull();
+      });
+    });
+
+    describe('common and unusual appends agree', () => {
+      it('claims an identifier for two streams in one appendMany as a conflict, writing nothing', async () => {
+        const error = await store
+          .appendMany([
+            { streamId: 'c-1', events: [newEvent()], options: { expectedVersion: 'no-stream', identities: [{ kind: 'pnr', value: '1' }] } },
+            { streamId: 'c-2', events: [newEvent()], options: { expectedVersion: 'no-stream', identities: [{ kind: 'pnr', value: '1' }] } },
+          ])
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(IdentityConflictError);
+        expect(error).toMatchObject({ kind: 'pnr', ownerStreamId: 'c-1' });
+        expect(await store.headPosition()).toBeNull();
+        expect(await store.resolveIdentity('pnr', '1')).toBeNull();
+      });
+
+      it('checks the version of a repeated stream against the earlier part of the same appendMany', async () => {
+        const error = await store
+          .appendMany([
+            { streamId: 'r-1', events: [newEvent(), newEvent()], options: { expectedVersion: 'no-stream' } },
+            { streamId: 'r-1', events: [newEvent()], options: { expectedVersion: 1 } },
+          ])
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(WrongExpectedVersionError);
+        expect(error).toMatchObject({ streamId: 'r-1', expected: '1', actual: 2 });
+        expect(await store.headPosition()).toBeNull();
+      });
+
+      it('claims identities with an append of no events, and records after a rejected duplicate', async () => {
+        const result = await store.append('e-1', [], { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'E1' }] });
+        expect(result).toEqual({ outcomes: [], nextExpectedVersion: 0 });
+        expect(await store.resolveIdentity('dossier', 'E1')).toBe('e-1');
+        const event = newEvent();
+        await store.append('e-1', [event], { expectedVersion: 0 });
+        await store.append('e-1', [{ ...event, data: { changed: true } }], { expectedVersion: 1 }).catch(() => undefined);
+        const next = await store.append('e-1', [newEvent(), newEvent()], { expectedVersion: 1, identities: [{ kind: 'dossier', value: 'E1' }] });
+        expect(next.outcomes.map((outcome) => [outcome.status, outcome.streamVersion])).toEqual([
+          ['recorded', 2],
+          ['recorded', 3],
+        ]);
+        const all = await readEverything(store);
+        expect(all).toHaveLength(3);
+        expect(next.outcomes.map((outcome) => outcome.position)).toEqual(all.slice(1).map((stored) => stored.position));
+      });
+
+      it('appends more than one insert statement holds (250 events) in one go', async () => {
+        const events = Array.from({ length: 250 }, () => newEvent());
+        const result = await store.append('big', events, { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'BIG' }] });
+        expect(result.nextExpectedVersion).toBe(250);
+        const stored = await store.readStream('big');
+        expect(stored.map((event) => event.eventId)).toEqual(events.map((event) => event.eventId));
+        expect(stored.map((event) => event.position)).toEqual(result.outcomes.map((outcome) => outcome.position));
+        const retry = await store.append('big', [...events.slice(0, 100), newEvent()], { expectedVersion: 'no-stream' }).catch((caught) => caught);
+        expect(retry).toBeInstanceOf(WrongExpectedVersionError);
+        expect(await store.readStream('big')).toHaveLength(250);
+      });
+    });
+
+    describe('bulk reads', () => {
+      it('finds many events by (source, eventId) in position order, leaving out missing and repeated keys', async () => {
+        const a = newEvent();
+        const b = newEvent({ source: 'urn:kedja:other' });
+        const c = newEvent();
+        await store.append('s-1', [a, b], { expectedVersion: 'no-stream' });
+        await store.append('s-2', [c], { expectedVersion: 'no-stream' });
+        const found = await store.findEvents([
+          { source: c.source, eventId: c.eventId },
+          { source: a.source, eventId: a.eventId },
+          { source: a.source, eventId: b.eventId },
+          { source: b.source, eventId: b.eventId },
+          { source: a.source, eventId: a.eventId },
+          { source: a.source, eventId: 'missing' },
+        ]);
+        expect(found.map((event) => event.eventId)).toEqual([a.eventId, b.eventId, c.eventId]);
+        expect(found[0]).toEqual(await store.findEvent(a.source, a.eventId));
+        expect(await store.findEvents([])).toEqual([]);
+      });
+
+      it('finds thousands of events at once', async () => {
+        const events = Array.from({ length: 2100 }, () => newEvent());
+        await store.append('many', events, { expectedVersion: 'no-stream' });
+        const found = await store.findEvents(events.map((event) => ({ source: event.source, eventId: event.eventId })).reverse());
+        expect(found.map((event) => event.eventId)).toEqual(events.map((event) => event.eventId));
+      });
+
+      it('resolves many identifiers, keyed kind NUL value, leaving out unlinked ones', async () => {
+        await store.append('person-1', [newEvent()], { expectedVersion: 'no-stream', identities: [{ kind: 'pnr', value: '1' }, { kind: 'dossier', value: 'D-1' }] });
+        await store.append('person-2', [newEvent()], { expectedVersion: 'no-stream', identities: [{ kind: 'pnr', value: '2' }] });
+        const owners = await store.resolveIdentities([
+          { kind: 'pnr', value: '1' },
+          { kind: 'pnr', value: '2' },
+          { kind: 'dossier', value: 'D-1' },
+          { kind: 'dossier', value: '1' },
+          { kind: 'pnr', value: '3' },
+          { kind: 'pnr', value: '1' },
+        ]);
+        expect(owners).toEqual(
+          new Map([
+            ['pnr\u00001', 'person-1'],
+            ['pnr\u00002', 'person-2'],
+            ['dossier\u0000D-1', 'person-1'],
+          ]),
+        );
+        expect(owners.get(identityMapKey('dossier', 'D-1'))).toBe('person-1');
+        expect(await store.resolveIdentities([])).toEqual(new Map());
+      });
+
+      it('reads many streams whole, each in version order, with empty arrays for unknown streams', async () => {
+        for (let round = 0; round < 3; round++) {
+          await store.append('x', [newEvent(), newEvent()], { expectedVersion: 'any' });
+          await store.append('y', [newEvent()], { expectedVersion: 'any' });
+        }
+        const streams = await store.readStreams(['y', 'nope', 'x', 'y']);
+        expect([...streams.keys()]).toEqual(['y', 'nope', 'x']);
+        expect(streams.get('x')).toEqual(await store.readStream('x'));
+        expect(streams.get('y')!.map((event) => event.streamVersion)).toEqual([1, 2, 3]);
+        expect(streams.get('nope')).toEqual([]);
+        expect(await store.readStreams([])).toEqual(new Map());
       });
     });
 

@@ -88,6 +88,12 @@ export class PostgresDatabase implements SqlDatabase {
     return result.rowCount ?? 0;
   }
 
+  /** Like `PostgresExecutor.queryNamed`, on whichever pooled connection is free. */
+  async queryNamed<T = Record<string, unknown>>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    const result = await this.pool.query({ name, text: sql, values: params as unknown[] });
+    return result.rows as T[];
+  }
+
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     return this.transactionWith(fn);
   }

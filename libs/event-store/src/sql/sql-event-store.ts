@@ -1,13 +1,14 @@
-import { hash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { DuplicateEventConflictError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
 import {
   AppendOptions,
   AppendOutcome,
   AppendResult,
+  EventKey,
   EventMetadata,
   EventStore,
   ExpectedVersion,
+  IdentityClaim,
   NewEvent,
   Position,
   ReadAllPage,
@@ -16,8 +17,10 @@ import {
   StreamAppend,
   SubscribeOptions,
   Subscription,
+  identityMapKey,
 } from '../event-store.port';
 import { MigrationStep } from './migrations';
+import { CREATE_APPEND_FUNCTION } from './postgres-append-function';
 import { SqlDatabase } from './sql-database';
 
 export interface SqlEventStoreOptions {
@@ -65,6 +68,8 @@ export const EVENT_STORE_MIGRATIONS: readonly MigrationStep[] = [
       'CREATE INDEX identities_stream ON identities (stream_id)',
     ],
   },
+  // SQLite appends in-process, where round trips cost nothing; see CREATE_APPEND_FUNCTION.
+  { sqlite: [], postgres: CREATE_APPEND_FUNCTION },
 ];
 
 export const EVENT_STORE_MIGRATION_NAME = 'event-store';
@@ -109,12 +114,46 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}
  * beyond milliseconds is dropped.
  */
 export function normaliseTime(value: string, field: string): string {
+  // Most callers already send the stored form; a string that is a real instant in it is returned
+  // as is, which is what the Date round trip would give, at a fraction of the cost.
+  if (isCanonicalUtc(value)) return value;
   const parsed = RFC3339.test(value) ? new Date(value) : new Date(Number.NaN);
   const year = parsed.getUTCFullYear();
   if (Number.isNaN(parsed.getTime()) || year < 0 || year > 9999) {
     throw new EventStoreError(`${field} is not an RFC 3339 time`);
   }
   return parsed.toISOString();
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits(value: string, start: number, count: number): number {
+  let result = 0;
+  for (let index = start; index < start + count; index++) {
+    const code = value.charCodeAt(index) - 48;
+    if (code < 0 || code > 9) return -1;
+    result = result * 10 + code;
+  }
+  return result;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` naming an existing instant. Anything else (Feb 30, 24:00, offsets)
+ * goes through Date, which rolls such values over rather than rejecting them.
+ */
+function isCanonicalUtc(value: string): boolean {
+  if (value.length !== 24 || value[4] !== '-' || value[7] !== '-' || value[10] !== 'T' || value[13] !== ':' || value[16] !== ':') return false;
+  if (value[19] !== '.' || value[23] !== 'Z') return false;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 2);
+  const day = digits(value, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || digits(value, 20, 3) < 0) return false;
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return false;
+  const hour = digits(value, 11, 2);
+  const minute = digits(value, 14, 2);
+  const second = digits(value, 17, 2);
+  return hour >= 0 && hour < 24 && minute >= 0 && minute < 60 && second >= 0 && second < 60;
 }
 
 /** JSON with object keys sorted, so equal data gives equal text whatever the key order. */
@@ -139,52 +178,46 @@ export interface PreparedEvent {
   readonly receivedTime: string;
   readonly data: string;
   readonly metadata: string;
-  readonly contentHash: string;
 }
 
 /**
- * The content hash covers the stored text, not a canonical form, so the hot path serialises the
- * data once. Equal hashes mean identical content; when a (source, eventId) is already stored and
- * the hashes differ, `sameContent` compares canonical forms (key order and time offsets aside),
- * which costs something only on that rare path.
+ * Content is compared only when a (source, eventId) turns out to be stored already, which is rare,
+ * so no hash is computed on the hot path: the stored text is compared directly, and canonically
+ * (key order aside) only when the texts differ. The `content_hash` column is kept for existing
+ * databases and written empty.
  */
-export function contentHash(streamId: string, type: string, eventTime: string, dataJson: string): string {
-  return hash('sha256', `${streamId}\u0000${type}\u0000${eventTime}\u0000${dataJson}`, 'base64');
-}
-
 export function sameContent(
   a: { streamId: string; type: string; eventTime: string; data: string },
   b: { streamId: string; type: string; eventTime: string; data: string },
 ): boolean {
-  return a.streamId === b.streamId && a.type === b.type && a.eventTime === b.eventTime && canonicalJson(JSON.parse(a.data)) === canonicalJson(JSON.parse(b.data));
+  if (a.streamId !== b.streamId || a.type !== b.type || a.eventTime !== b.eventTime) return false;
+  return a.data === b.data || canonicalJson(JSON.parse(a.data)) === canonicalJson(JSON.parse(b.data));
 }
 
 export function prepareEvents(streamId: string, events: readonly NewEvent[], now: string): PreparedEvent[] {
   if (typeof streamId !== 'string' || streamId.length === 0) throw new EventStoreError('streamId is empty');
-  return events.map((event) => {
+  const prepared: PreparedEvent[] = new Array(events.length);
+  for (let index = 0; index < events.length; index++) {
+    const event = events[index];
     if (!event.eventId || !event.source || !event.type) throw new EventStoreError('an event needs eventId, source and type');
-    const eventTime = normaliseTime(event.eventTime, 'eventTime');
-    const recordedTime = event.recordedTime === undefined ? now : normaliseTime(event.recordedTime, 'recordedTime');
-    const data = JSON.stringify(event.data);
-    return {
+    prepared[index] = {
       eventId: event.eventId,
       source: event.source,
       type: event.type,
-      eventTime,
-      recordedTime,
+      eventTime: normaliseTime(event.eventTime, 'eventTime'),
+      recordedTime: event.recordedTime === undefined ? now : normaliseTime(event.recordedTime, 'recordedTime'),
       receivedTime: now,
-      data,
+      data: JSON.stringify(event.data),
       metadata: JSON.stringify(event.metadata satisfies EventMetadata),
-      contentHash: contentHash(streamId, event.type, eventTime, data),
     };
-  });
+  }
+  return prepared;
 }
 
 export interface StoredKey {
   readonly position: number;
   readonly streamVersion: number;
-  readonly contentHash: string;
-  /** The stored content, fetched only when the hashes differ. */
+  /** The stored content, fetched only when compared. */
   readonly content: () => { streamId: string; type: string; eventTime: string; data: string };
 }
 
@@ -201,24 +234,23 @@ export function planAppend(
   head: number,
   stored: (source: string, eventId: string) => StoredKey | undefined,
 ): { toInsert: Array<PreparedEvent & { position: number; streamVersion: number }>; outcomes: AppendOutcome[]; nextExpectedVersion: number } {
-  const seen = new Map<string, { index: number; hash: string }>();
+  const seen = new Map<string, number>();
   const plan: Array<{ kind: 'new' } | { kind: 'stored'; key: StoredKey } | { kind: 'batch'; of: number }> = [];
   for (let index = 0; index < events.length; index++) {
     const event = events[index];
     const key = `${event.source}\u0000${event.eventId}`;
     const earlier = seen.get(key);
-    if (earlier) {
-      const first = events[earlier.index];
-      if (earlier.hash !== event.contentHash && !sameContent(asContent(streamId, first), asContent(streamId, event))) {
+    if (earlier !== undefined) {
+      if (!sameContent(asContent(streamId, events[earlier]), asContent(streamId, event))) {
         throw new DuplicateEventConflictError(event.source, event.eventId);
       }
-      plan.push({ kind: 'batch', of: earlier.index });
+      plan.push({ kind: 'batch', of: earlier });
       continue;
     }
-    seen.set(key, { index, hash: event.contentHash });
+    seen.set(key, index);
     const existing = stored(event.source, event.eventId);
     if (existing) {
-      if (existing.contentHash !== event.contentHash && !sameContent(existing.content(), asContent(streamId, event))) {
+      if (!sameContent(existing.content(), asContent(streamId, event))) {
         throw new DuplicateEventConflictError(event.source, event.eventId);
       }
       plan.push({ kind: 'stored', key: existing });
@@ -266,6 +298,35 @@ export function checkIdentityOwner(streamId: string, kind: string, owner: string
   if (owner !== undefined && owner !== streamId) throw new IdentityConflictError(kind, owner);
 }
 
+/**
+ * Bulk reads pass their keys inline; padding the list (by repeating the last key, which changes
+ * nothing in an IN list) to a power of two keeps the number of distinct statements small for the
+ * statement caches. Above the largest bucket a read takes one query per bucket.
+ */
+const BULK_BUCKETS = [8, 32, 128, 512, 2048];
+
+function chunked<T>(items: readonly T[]): T[][] {
+  const largest = BULK_BUCKETS[BULK_BUCKETS.length - 1];
+  const chunks: T[][] = [];
+  for (let start = 0; start < items.length; start += largest) {
+    const chunk = items.slice(start, start + largest);
+    const size = BULK_BUCKETS.find((bucket) => bucket >= chunk.length) ?? largest;
+    while (chunk.length < size) chunk.push(chunk[chunk.length - 1]);
+    chunks.push(chunk);
+  }
+  return chunks;
+}
+
+function tuples(count: number, width: number): string {
+  const groups: string[] = new Array(count);
+  for (let row = 0; row < count; row++) {
+    const cells: string[] = new Array(width);
+    for (let column = 0; column < width; column++) cells[column] = `$${row * width + column + 1}`;
+    groups[row] = width === 1 ? cells[0] : `(${cells.join(', ')})`;
+  }
+  return groups.join(', ');
+}
+
 export function parsePosition(position: Position | null): number {
   if (position === null) return 0;
   if (!/^\d{1,16}$/.test(position)) throw new EventStoreError('not a position of this store');
@@ -298,11 +359,23 @@ export abstract class SqlEventStore implements EventStore {
   /** Positions are bound as numbers on SQLite and as decimal text (BIGINT) on PostgreSQL. */
   protected abstract bindPosition(position: number): number | string;
 
+  /**
+   * Runs one of the store's fixed read statements; `name` lets an adapter keep it prepared on the
+   * server (PostgreSQL), the SQLite adapter caches every statement anyway.
+   */
+  protected queryFixed<T>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    void name;
+    return this.db.query<T>(sql, params);
+  }
+
   async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<StoredEvent[]> {
     const after = options.afterVersion ?? 0;
     const rows =
       options.recordedUpTo === undefined
-        ? await this.db.query<EventRow>(`${EVENT_SELECT} WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`, [streamId, after])
+        ? await this.queryFixed<EventRow>('kedja_es_read_stream', `${EVENT_SELECT} WHERE stream_id = $1 AND stream_version > $2 ORDER BY stream_version`, [
+            streamId,
+            after,
+          ])
         : await this.db.query<EventRow>(
             `${EVENT_SELECT} WHERE stream_id = $1 AND stream_version > $2 AND recorded_time <= $3 ORDER BY stream_version`,
             [streamId, after, normaliseTime(options.recordedUpTo, 'recordedUpTo')],
@@ -312,7 +385,7 @@ export abstract class SqlEventStore implements EventStore {
 
   async readAll(options: { after: Position | null; limit: number }): Promise<ReadAllPage> {
     const limit = Math.max(1, Math.floor(options.limit));
-    const rows = await this.db.query<EventRow>(`${EVENT_SELECT} WHERE position > $1 ORDER BY position LIMIT $2`, [
+    const rows = await this.queryFixed<EventRow>('kedja_es_read_all', `${EVENT_SELECT} WHERE position > $1 ORDER BY position LIMIT $2`, [
       this.bindPosition(parsePosition(options.after)),
       limit,
     ]);
@@ -321,13 +394,55 @@ export abstract class SqlEventStore implements EventStore {
   }
 
   async findEvent(source: string, eventId: string): Promise<StoredEvent | null> {
-    const rows = await this.db.query<EventRow>(`${EVENT_SELECT} WHERE source = $1 AND event_id = $2`, [source, eventId]);
+    const rows = await this.queryFixed<EventRow>('kedja_es_find_event', `${EVENT_SELECT} WHERE source = $1 AND event_id = $2`, [source, eventId]);
     return rows.length > 0 ? rowToEvent(rows[0]) : null;
   }
 
   async resolveIdentity(kind: string, value: string): Promise<string | null> {
-    const rows = await this.db.query<{ stream_id: string }>('SELECT stream_id FROM identities WHERE kind = $1 AND value = $2', [kind, value]);
+    const rows = await this.queryFixed<{ stream_id: string }>('kedja_es_resolve_identity', 'SELECT stream_id FROM identities WHERE kind = $1 AND value = $2', [
+      kind,
+      value,
+    ]);
     return rows.length > 0 ? rows[0].stream_id : null;
+  }
+
+  async findEvents(keys: readonly EventKey[]): Promise<StoredEvent[]> {
+    const unique = new Map<string, EventKey>();
+    for (const key of keys) unique.set(`${key.source}\u0000${key.eventId}`, key);
+    const events: StoredEvent[] = [];
+    const chunks = chunked([...unique.values()]);
+    for (const chunk of chunks) {
+      const params: string[] = [];
+      for (const key of chunk) params.push(key.source, key.eventId);
+      const rows = await this.db.query<EventRow>(`${EVENT_SELECT} WHERE (source, event_id) IN (VALUES ${tuples(chunk.length, 2)}) ORDER BY position`, params);
+      for (const row of rows) events.push(rowToEvent(row));
+    }
+    if (chunks.length > 1) events.sort((a, b) => Number(a.position) - Number(b.position));
+    return events;
+  }
+
+  async resolveIdentities(claims: readonly IdentityClaim[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    for (const chunk of chunked(claims)) {
+      const params: string[] = [];
+      for (const claim of chunk) params.push(claim.kind, claim.value);
+      const rows = await this.db.query<{ kind: string; value: string; stream_id: string }>(
+        `SELECT kind, value, stream_id FROM identities WHERE (kind, value) IN (VALUES ${tuples(chunk.length, 2)})`,
+        params,
+      );
+      for (const row of rows) owners.set(identityMapKey(row.kind, row.value), row.stream_id);
+    }
+    return owners;
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+    const streams = new Map<string, StoredEvent[]>();
+    for (const streamId of streamIds) streams.set(streamId, []);
+    for (const chunk of chunked([...streams.keys()])) {
+      const rows = await this.db.query<EventRow>(`${EVENT_SELECT} WHERE stream_id IN (${tuples(chunk.length, 1)}) ORDER BY stream_id, stream_version`, chunk);
+      for (const row of rows) streams.get(row.stream_id)?.push(rowToEvent(row));
+    }
+    return streams;
   }
 
   async headPosition(): Promise<Position | null> {
