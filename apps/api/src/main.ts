@@ -3,6 +3,13 @@ import { ConfigError, loadConfig } from './config/config';
 import { createApp } from './bootstrap';
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--demo')) {
+    // `npm start -- --demo`: the same as `npx kedja demo`.
+    const { runDemo, printDemo } = await import('./demo/demo');
+    const demo = await runDemo({ dataDir: process.env.KEDJA_DEMO_DIR ?? './demo-data', persons: Number(process.env.KEDJA_DEMO_PERSONS ?? 3000), seed: 1, port: Number(process.env.PORT ?? 3000), log: (line) => process.stderr.write(`${line}\n`) });
+    printDemo(demo, (text) => process.stdout.write(text));
+    return;
+  }
   let config;
   try {
     config = loadConfig();

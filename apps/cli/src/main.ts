@@ -2,12 +2,14 @@ import { Command } from 'commander';
 import { registerToken } from './token/token.command';
 import { registerSimulate } from './simulate/simulate.command';
 import { registerIngest } from './ingest/ingest.command';
+import { registerDemo } from './demo/demo.command';
 
 const program = new Command();
 program.name('kedja').description('Kedja: the event-sourced record of the reception and establishment chain').showHelpAfterError();
 registerToken(program);
 registerSimulate(program);
 registerIngest(program);
+registerDemo(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`kedja: ${error instanceof Error ? error.message : String(error)}\n`);

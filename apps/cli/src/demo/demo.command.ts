@@ -1,0 +1,26 @@
+import type { Command } from 'commander';
+import { printDemo, runDemo } from '../../../api/src/demo/demo';
+
+export function registerDemo(program: Command): void {
+  program
+    .command('demo')
+    .description('Create a fresh data directory with simulated people, start the service on it, and print tokens for the main actors')
+    .option('--persons <n>', 'how many people to simulate', '3000')
+    .option('--seed <n>', 'simulation seed', '1')
+    .option('--port <port>', 'port to listen on', process.env.PORT ?? '3000')
+    .option('--data-dir <dir>', 'data directory (made anew)', './demo-data')
+    .action(async (options: { persons: string; seed: string; port: string; dataDir: string }) => {
+      const persons = Number(options.persons);
+      const port = Number(options.port);
+      if (!Number.isInteger(persons) || persons < 1) throw new Error('--persons must be a positive whole number');
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
+      const demo = await runDemo({ dataDir: options.dataDir, persons, seed: Number(options.seed), port, log: (line) => process.stderr.write(`${line}\n`) });
+      printDemo(demo, (text) => process.stdout.write(text));
+      const stop = async () => {
+        await demo.kedja.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
