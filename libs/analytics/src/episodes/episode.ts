@@ -116,7 +116,7 @@ export class EpisodeEvaluator {
         continue;
       }
       const t = parseTime(e.time);
-      const rec = e.recordedTime ? parseTime(e.recordedTime) : t;
+      const rec = e.recordedTime && e.recordedTime !== e.time ? parseTime(e.recordedTime) : t;
       if (!(rec <= asOfMs) || t !== t) {
         roleBuf[i] = 0;
         continue;
@@ -124,14 +124,20 @@ export class EpisodeEvaluator {
       roleBuf[i] = role;
       timeBuf[i] = t;
       if (role & ROLE_RETRACTION) (retractions ??= []).push(i);
+      if (role & ROLE_FROM && t < startMs) {
+        startMs = t;
+        start = i;
+      }
     }
 
-    if (retractions !== null) this.applyRetractions(events, retractions);
-
-    for (let i = 0; i < n; i++) {
-      if (roleBuf[i] & ROLE_FROM && timeBuf[i] < startMs) {
-        startMs = timeBuf[i];
-        start = i;
+    if (retractions !== null && this.applyRetractions(events, retractions)) {
+      start = -1;
+      startMs = Infinity;
+      for (let i = 0; i < n; i++) {
+        if (roleBuf[i] & ROLE_FROM && timeBuf[i] < startMs) {
+          startMs = timeBuf[i];
+          start = i;
+        }
       }
     }
     if (start < 0) return false;
@@ -219,7 +225,8 @@ export class EpisodeEvaluator {
     return out;
   }
 
-  private applyRetractions(events: readonly AnalyticsEvent[], retractions: number[]): void {
+  /** Marks retracted events as absent; true when any relevant event was removed. */
+  private applyRetractions(events: readonly AnalyticsEvent[], retractions: number[]): boolean {
     const targets = new Set<string>();
     for (const i of retractions) {
       const id = events[i].data.eventId;
@@ -231,10 +238,15 @@ export class EpisodeEvaluator {
       const id = events[i].data.eventId;
       if (typeof id === 'string') effective.add(retractionKey(events[i].source, id));
     }
-    if (effective.size === 0) return;
+    if (effective.size === 0) return false;
+    let removed = false;
     for (let i = 0; i < events.length; i++) {
-      if (roleBuf[i] !== 0 && effective.has(retractionKey(events[i].source, events[i].eventId))) roleBuf[i] = 0;
+      if (roleBuf[i] !== 0 && effective.has(retractionKey(events[i].source, events[i].eventId))) {
+        roleBuf[i] = 0;
+        removed = true;
+      }
     }
+    return removed;
   }
 }
 
