@@ -29,6 +29,15 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
     description,
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   });
+  const paging = [
+    { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+    { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'Opaque; from nextCursor of the previous page' },
+  ];
+  const view = (summary: string, parameters: unknown[] = []) => ({
+    tags: ['views'], summary: `${summary} (role caseworker, scoped to the caller's actor; each listed person is audited)`,
+    parameters: [...parameters, ...paging],
+    responses: { '200': { description: 'A page: `{ items, nextCursor }` (nextCursor null on the last page)' }, '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted') },
+  });
   const examples = Object.fromEntries(EVENT_TYPES.map((type) => [type, { summary: type, value: exampleEvent(type) }]));
   return {
     openapi: '3.1.0',
@@ -80,6 +89,37 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
       '/metrics': {
         get: { tags: ['operations'], security: [], summary: 'Prometheus metrics (no token)', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
       },
+      '/v1/persons/{subject}/timeline': {
+        get: {
+          tags: ['reading'], summary: "A person's timeline as the caller's actor may see it (role caseworker); every call is audited",
+          description: 'Events the caller may see, with only the allowed fields, ordered by event time (ties by recording order). `asOf` shows what was known at that moment. A person outside the caller\'s scope answers 404 exactly like one who does not exist. Prefer `person:<uuid>` (see `/v1/persons/lookup`) so personnummer stay out of URLs.',
+          parameters: [
+            { name: 'subject', in: 'path', required: true, schema: { type: 'string' }, description: 'dossier:NN-NNNNNN, pnr:YYYYMMDDNNNC or person:<uuid>' },
+            { name: 'asOf', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'x-purpose', in: 'header', schema: { type: 'string' }, description: 'Why the record is read; kept in the audit log' },
+          ],
+          responses: { '200': { description: 'The timeline', content: { 'application/json': { schema: { $ref: '#/components/schemas/Timeline' } } } }, '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
+        },
+      },
+      '/v1/persons/lookup': {
+        post: {
+          tags: ['reading'], summary: 'Resolve a subject to the person id, scoped and audited like a timeline read',
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['subject'], additionalProperties: false, properties: { subject: { type: 'string' } } } } } },
+          responses: { '200': { description: 'Found', content: { 'application/json': { schema: { type: 'object', properties: { personId: { type: 'string', format: 'uuid' } } } } } }, '400': problemResponse('invalid-request'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
+        },
+      },
+      '/v1/views/settlement-queue': { get: view('People with a permit who are not settled: days waiting and assigned municipality') },
+      '/v1/views/establishment': { get: view('Active establishment programme participants: start, planned end, days left, current activities') },
+      '/v1/views/municipalities/{kommunkod}/residents': { get: view("The municipality's people and the status of each step (SFI, SO, programme, internship, work)", [{ name: 'kommunkod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}$' } }]) },
+      '/v1/views/chain-gaps': { get: view('Open hand-offs past their threshold: person, gap code, since, days open', [{ name: 'gap', in: 'query', schema: { type: 'string', enum: ['permit-to-settlement', 'assignment-to-settlement', 'settlement-to-sfi', 'settlement-to-civic-orientation', 'settlement-to-programme', 'programme-ending-without-outcome', 'programme-without-activity'] } }]) },
+      '/v1/views/counties/{lanskod}/overview': { get: { ...view('Per municipality of the county: people received (assigned vs self-arranged), median days permit→settlement, settlement→SFI, settlement→work, open gaps; data-quality anomalies for county boards and national agencies', [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }]), parameters: [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }] } },
+      '/v1/audit': {
+        get: {
+          tags: ['personal data'], summary: "Every read of a person's record: who, actor, when, what (admin of actor platform)",
+          parameters: [{ name: 'subject', in: 'query', required: true, schema: { type: 'string' } }, ...paging],
+          responses: { '200': { description: 'Audit entries, oldest first' }, '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
+        },
+      },
       ...extraPaths,
     },
     components: {
@@ -116,6 +156,15 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
           },
         },
         BatchResult: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/EventResult' } } } },
+        Timeline: {
+          type: 'object',
+          required: ['personId', 'summary', 'events'],
+          properties: {
+            personId: { type: 'string', format: 'uuid' },
+            summary: { type: 'object', properties: { phase: { enum: ['asylum', 'refused', 'permit', 'settled', 'establishment', 'employed', 'studying', 'business', 'left'] }, municipalityCode: { type: ['string', 'null'] }, countyCode: { type: ['string', 'null'] } } },
+            events: { type: 'array', items: { type: 'object', required: ['id', 'source', 'type', 'time', 'recordedAt', 'postedBy', 'data'], properties: { id: { type: 'string' }, source: { type: 'string' }, type: { type: 'string' }, time: { type: 'string', format: 'date-time' }, recordedAt: { type: 'string', format: 'date-time' }, postedBy: { type: 'string' }, data: { type: 'object' } } } },
+          },
+        },
         Problem: {
           type: 'object',
           required: ['type', 'title', 'status', 'detail', 'code'],
