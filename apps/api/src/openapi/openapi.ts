@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { EVENT_TYPES, EXAMPLES, eventDataJsonSchema } from '@kedja/chain';
+import { EVENT_TYPES, EXAMPLES, EXAMPLE_TIME, eventDataJsonSchema } from '@kedja/chain';
 import { PROBLEM_CODES } from '../problems/problem';
 
 /**
@@ -199,7 +199,7 @@ function exampleEvent(type: string) {
     id: `example-${type}`,
     source: 'urn:se:example:system',
     type,
-    time: '2024-03-01T09:00:00+01:00',
+    time: EXAMPLE_TIME,
     subject: EXAMPLE_SUBJECTS[type] ?? 'pnr:199001012383',
     data: (EXAMPLES as Record<string, unknown>)[type],
   };
