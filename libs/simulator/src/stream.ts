@@ -15,7 +15,7 @@ export interface SimulationOptions {
   readonly toYear?: number;
   /** Nothing happens or is recorded after this instant (default 2026-11-01T00:00:00Z, fixed for determinism). */
   readonly now?: Date | string;
-  /** Events held in memory before sorted runs are spilled to temporary files (default 100,000). */
+  /** Events held in memory before sorted runs are spilled to temporary files (default 50,000). */
   readonly bufferLimit?: number;
   /** Where spill files go (default the OS temporary directory). */
   readonly tmpDir?: string;
@@ -31,7 +31,7 @@ export interface SimulationStats {
 }
 
 export const DEFAULT_NOW = '2026-11-01T00:00:00Z';
-export const DEFAULT_BUFFER_LIMIT = 100_000;
+export const DEFAULT_BUFFER_LIMIT = 50_000;
 
 interface Pending {
   readonly recorded: number;

@@ -69,7 +69,10 @@ describe('ingest', () => {
     await new Promise<void>((resolve) => service.server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
   });
-  afterAll(() => new Promise<void>((resolve) => service.server.close(() => resolve())));
+  afterAll(() => new Promise<void>((resolve) => {
+    service.server.close(() => resolve());
+    service.server.closeAllConnections();
+  }));
 
   it('posts every event once, each person\'s events in file order, never two batches of one person in flight, retrying transient failures', async () => {
     const feed = [...simulate({ persons: 600, seed: 8 })];
@@ -98,7 +101,7 @@ describe('ingest', () => {
       expect(positions).toEqual([...positions].sort((a, b) => a - b));
     }
     expect(formatSummary(summary)).toMatch(/recorded\s+\d+/);
-  });
+  }, 30_000);
 
   it('counts rejections by problem code and title', async () => {
     const stray = { specversion: '1.0', id: 'x-1', source: 'urn:se:test', type: 'SfiEnrolled', time: '2020-01-01T00:00:00Z', subject: 'pnr:199001011234', data: {} };
@@ -113,6 +116,9 @@ describe('ingest', () => {
     const port = (refuse.address() as AddressInfo).port;
     await expect(ingest({ input: Readable.from(['{"subject":"dossier:12-345678"}\n']), url: `http://127.0.0.1:${port}`, batchSize: 1, concurrency: 1 }))
       .rejects.toThrow(/401 unauthorized/);
-    await new Promise<void>((resolve) => refuse.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      refuse.close(() => resolve());
+      refuse.closeAllConnections();
+    });
   });
 });
