@@ -1,0 +1,48 @@
+import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
+
+/**
+ * A read model built from the global log. It owns its tables, named here by logical name; the
+ * runner decides their physical names (`${logical}_g${generation}`) so a rebuild can fill a
+ * fresh generation while the old one keeps answering. A projection never names a physical table
+ * itself: it receives the mapping in `createTables` and `apply`.
+ */
+export interface Projection {
+  /** A plain lower-case identifier, unique among projections; also the key of its state row. */
+  readonly name: string;
+  /** Bump when `apply` or the tables change meaning: the runner then rebuilds it at start. */
+  readonly version: number;
+  /** Logical table names (plain lower-case identifiers). */
+  readonly tables: readonly string[];
+  /** DDL for a fresh generation, one statement per string (tables and their indexes). */
+  createTables(physical: Readonly<Record<string, string>>, dialect: SqlDialect): string[];
+  /** Event types given to `apply`; the others only advance the checkpoint. */
+  readonly handles: readonly string[] | 'all';
+  /**
+   * Folds a batch of handled events, in log order, into the tables, inside the runner's
+   * transaction: it must use `tx` only, and throwing rolls back the whole batch with its
+   * checkpoint.
+   */
+  apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/** Physical names must fit PostgreSQL's 63-byte identifiers with the generation suffix. */
+export function validateProjection(projection: Projection): void {
+  const where = `projection "${projection.name}"`;
+  if (!IDENTIFIER.test(projection.name) || projection.name.length > 60) throw new Error(`${where}: name must be a lower-case identifier`);
+  if (!Number.isInteger(projection.version) || projection.version < 1) throw new Error(`${where}: version must be a positive integer`);
+  if (projection.tables.length === 0) throw new Error(`${where}: owns no tables`);
+  const seen = new Set<string>();
+  for (const table of projection.tables) {
+    if (!IDENTIFIER.test(table) || table.length > 50) throw new Error(`${where}: table "${table}" must be a lower-case identifier of at most 50 characters`);
+    if (seen.has(table)) throw new Error(`${where}: table "${table}" is listed twice`);
+    seen.add(table);
+  }
+}
+
+export function physicalTables(projection: Projection, generation: number): Record<string, string> {
+  const physical: Record<string, string> = {};
+  for (const table of projection.tables) physical[table] = `${table}_g${generation}`;
+  return physical;
+}
