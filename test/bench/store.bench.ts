@@ -122,6 +122,15 @@ const INSERT_BASELINE = `INSERT INTO baseline_events (${COLUMNS}, content_hash) 
 const READ_ALL = (table: string) => `SELECT ${COLUMNS} FROM ${table} WHERE position > $1 ORDER BY position LIMIT ${PAGE}`;
 const READ_STREAM = (table: string) => `SELECT ${COLUMNS} FROM ${table} WHERE stream_id = $1 ORDER BY stream_version`;
 
+/**
+ * What any caller of the bare driver must do before it can use a row: the store hands back data
+ * and metadata as objects, so the read baselines parse the same two JSON columns. Without this the
+ * comparison would be of JSON.parse, not of the store.
+ */
+function decodeJson(rows: ReadonlyArray<{ data: string; metadata: string }>): unknown[] {
+  return rows.map((row) => [JSON.parse(row.data), JSON.parse(row.metadata)]);
+}
+
 async function readAllThroughStore(store: EventStore, expected: number): Promise<void> {
   let after: string | null = null;
   let count = 0;
@@ -198,8 +207,9 @@ async function sqliteCases(context: BenchContext): Promise<void> {
         run: async () => {
           let after = 0;
           for (;;) {
-            const rows = readAllBare.all(after) as Array<{ position: number }>;
+            const rows = readAllBare.all(after) as Array<{ position: number; data: string; metadata: string }>;
             if (rows.length === 0) break;
+            decodeJson(rows);
             after = rows[rows.length - 1].position;
           }
         },
@@ -212,7 +222,7 @@ async function sqliteCases(context: BenchContext): Promise<void> {
       {
         events: BATCH_EVENTS,
         run: async () => {
-          for (let stream = 0; stream < STREAMS; stream++) readStreamBare.all(`bench-stream-${stream}`);
+          for (let stream = 0; stream < STREAMS; stream++) decodeJson(readStreamBare.all(`bench-stream-${stream}`) as Array<{ data: string; metadata: string }>);
         },
       },
     );
@@ -301,8 +311,9 @@ async function postgresCases(context: BenchContext): Promise<void> {
         run: async () => {
           let after = '0';
           for (;;) {
-            const { rows } = await bare.query<{ position: string }>(READ_ALL('events'), [after]);
+            const { rows } = await bare.query<{ position: string; data: string; metadata: string }>(READ_ALL('events'), [after]);
             if (rows.length === 0) break;
+            decodeJson(rows);
             after = rows[rows.length - 1].position;
           }
         },
@@ -315,7 +326,9 @@ async function postgresCases(context: BenchContext): Promise<void> {
       {
         events: BATCH_EVENTS,
         run: async () => {
-          for (let stream = 0; stream < STREAMS; stream++) await bare.query(READ_STREAM('events'), [`bench-stream-${stream}`]);
+          for (let stream = 0; stream < STREAMS; stream++) {
+            decodeJson((await bare.query<{ data: string; metadata: string }>(READ_STREAM('events'), [`bench-stream-${stream}`])).rows);
+          }
         },
       },
     );

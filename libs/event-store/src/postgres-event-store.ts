@@ -19,7 +19,7 @@ export { APPEND_LOCK_KEY };
 
 // The common case in one round trip (see CREATE_APPEND_FUNCTION); anything else falls back to the
 // checking transaction below, which decides.
-const FAST_APPEND_SQL = 'SELECT kedja_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) AS r';
+const FAST_APPEND_SQL = 'SELECT kedja_append($1, $2, $3, $4, $5, $6, $7, $8) AS r';
 
 /**
  * Why appends are serialised by one transaction-level advisory lock:
@@ -121,15 +121,7 @@ export class PostgresEventStore extends SqlEventStore {
     const streams: string[] = [];
     const expected: number[] = [];
     const counts: number[] = [];
-    const append: number[] = [];
-    const k: number[] = [];
-    const eventIds: string[] = [];
-    const sources: string[] = [];
-    const types: string[] = [];
-    const eventTimes: string[] = [];
-    const recordedTimes: string[] = [];
-    const data: string[] = [];
-    const metadata: string[] = [];
+    const events: Array<{ a: number; k: number; i: string; s: string; t: string; e: string; r: string; d: string; m: string }> = [];
     const claimAppend: number[] = [];
     const claimKinds: string[] = [];
     const claimValues: string[] = [];
@@ -139,15 +131,7 @@ export class PostgresEventStore extends SqlEventStore {
       expected.push(version === 'any' ? -1 : version === 'no-stream' ? 0 : version);
       counts.push(entry.prepared.length);
       entry.prepared.forEach((event, place) => {
-        append.push(index + 1);
-        k.push(place + 1);
-        eventIds.push(event.eventId);
-        sources.push(event.source);
-        types.push(event.type);
-        eventTimes.push(event.eventTime);
-        recordedTimes.push(event.recordedTime);
-        data.push(event.data);
-        metadata.push(event.metadata);
+        events.push({ a: index + 1, k: place + 1, i: event.eventId, s: event.source, t: event.type, e: event.eventTime, r: event.recordedTime, d: event.data, m: event.metadata });
       });
       for (const claim of entry.options.identities ?? []) {
         claimAppend.push(index + 1);
@@ -164,15 +148,7 @@ export class PostgresEventStore extends SqlEventStore {
         streams,
         expected,
         counts,
-        append,
-        k,
-        eventIds,
-        sources,
-        types,
-        eventTimes,
-        recordedTimes,
-        data,
-        metadata,
+        JSON.stringify(events),
         claimAppend,
         claimKinds,
         claimValues,

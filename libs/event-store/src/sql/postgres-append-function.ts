@@ -18,16 +18,17 @@ export const APPEND_LOCK_KEY = 4_613_452_117_301;
  * become visible in order. Under REPEATABLE READ the snapshot would predate the lock, hence the
  * check.
  *
- * Arrays: one entry per append (`streams`, `expected` with -1 for any and 0 for no-stream,
- * `counts`), per event (`append` and `k`, its 1-based append and place within it, then the
- * columns) and per identity claim (`claim_append`, `claim_kinds`, `claim_values`). Returns the
+ * Arguments: arrays with one entry per append (`streams`, `expected` with -1 for any and 0 for
+ * no-stream, `counts`) and per identity claim (`claim_append`, `claim_kinds`, `claim_values`);
+ * the events as one JSON text, an array of `{a, k, i, s, t, e, r, d, m}` (1-based append and place
+ * within it, event id, source, type, event time, recorded time, data and metadata as JSON
+ * text). JSON rather than text arrays because pg escapes array elements with regular expressions
+ * in JavaScript, which measured 5× slower than JSON.stringify for ~400-byte payloads. Returns the
  * head before the append followed by each append's stream version before it.
  */
 export const CREATE_APPEND_FUNCTION = `
 CREATE OR REPLACE FUNCTION kedja_append(
-  p_now text, p_streams text[], p_expected int[], p_counts int[],
-  p_append int[], p_k int[], p_event_ids text[], p_sources text[], p_types text[], p_event_times text[],
-  p_recorded_times text[], p_data text[], p_metadata text[],
+  p_now text, p_streams text[], p_expected int[], p_counts int[], p_events text,
   p_claim_append int[], p_claim_kinds text[], p_claim_values text[]) RETURNS bigint[]
 LANGUAGE plpgsql VOLATILE AS $fn$
 DECLARE
@@ -67,10 +68,9 @@ BEGIN
   END IF;
   INSERT INTO events (position, stream_id, stream_version, event_id, source, type, event_time,
                       recorded_time, received_time, data, metadata, content_hash)
-    SELECT v_head + u.n, p_streams[u.a], v_base[u.a] + u.k, u.event_id, u.source, u.type, u.event_time,
-           u.recorded_time, p_now, u.data, u.metadata, ''
-    FROM unnest(p_append, p_k, p_event_ids, p_sources, p_types, p_event_times, p_recorded_times, p_data, p_metadata)
-         WITH ORDINALITY AS u(a, k, event_id, source, type, event_time, recorded_time, data, metadata, n);
+    SELECT v_head + u.n, p_streams[u.a], v_base[u.a] + u.k, u.i, u.s, u.t, u.e, u.r, p_now, u.d, u.m, ''
+    FROM ROWS FROM (json_to_recordset(p_events::json) AS (a int, k int, i text, s text, t text, e text, r text, d text, m text))
+         WITH ORDINALITY AS u(a, k, i, s, t, e, r, d, m, n);
   RETURN v_head || v_base;
 END
 $fn$`;
