@@ -7,7 +7,7 @@ import {
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
-import type { ParsedEvent, Subject, ValidEvent } from './envelope';
+import type { ParsedEvent, ValidEvent } from './envelope';
 
 export interface EventResult {
   readonly id?: string;
@@ -23,6 +23,13 @@ export interface Poster {
   readonly actor: string;
   /** Admin of actor platform: may post on behalf of agencies with `actor` and `recordedtime`. */
   readonly importing: boolean;
+}
+
+/** What one request needs from the store, read in three queries instead of several per event. */
+interface Prefetched {
+  readonly events: Map<string, StoredEvent>;
+  readonly identities: Map<string, string>;
+  readonly streams: Map<string, StoredEvent[]>;
 }
 
 interface PersonWork {
@@ -61,7 +68,7 @@ const contentKey = (personId: string, type: string, time: string, data: unknown)
 const identityKey = (kind: string, value: string): string => `${kind}\u0000${value}`;
 
 /** How often a batch is re-tried event by event after losing a race with another writer. */
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 40;
 
 /**
  * The recording use case: idempotency, subject resolution, the person's rules (`decide`) and an
@@ -85,14 +92,19 @@ export class Recorder {
   }
 
   private async recordOne(item: ParsedEvent, poster: Poster, requestId?: string): Promise<EventResult> {
+    const id = item.ok ? item.event.id : item.id;
     for (let attempt = 1; ; attempt++) {
       try {
         return (await this.attempt([item], poster, requestId))[0];
       } catch (error) {
-        if (!isRace(error) || attempt >= MAX_ATTEMPTS) {
-          if (error instanceof IdentityConflictError) return { id: item.ok ? item.event.id : item.id, status: 'rejected', problem: identityProblem(error) };
-          throw error;
+        if (!isRace(error)) throw error;
+        if (error instanceof IdentityConflictError && attempt > 1) return { id, status: 'rejected', problem: identityProblem(error) };
+        if (attempt >= MAX_ATTEMPTS) {
+          // Still losing to other writers on this person: transient, and safe to retry (idempotent ids).
+          return { id, status: 'rejected', problem: problem('unavailable', 'The person was being changed by other requests; retry the event.') };
         }
+        // Jittered backoff so writers racing for one person stop colliding in lock step.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 * attempt)));
       }
     }
   }
@@ -103,6 +115,7 @@ export class Recorder {
     const persons = new Map<string, PersonWork>();
     const identities = new Map<string, string>();
     const seen = new Map<string, string>();
+    const prefetched = await this.prefetch(items);
 
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -112,7 +125,7 @@ export class Recorder {
       }
       const event = item.event;
       try {
-        results[i] = await this.place(event, i, poster, now, persons, identities, seen, requestId);
+        results[i] = await this.place(event, i, poster, now, persons, identities, seen, prefetched, requestId);
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
         results[i] = { id: event.id, status: 'rejected', problem: error.body };
@@ -133,14 +146,15 @@ export class Recorder {
 
   private async place(
     event: ValidEvent, index: number, poster: Poster, now: Date,
-    persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, string>, requestId?: string,
+    persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, string>, prefetched: Prefetched, requestId?: string,
   ): Promise<EventResult> {
     const eventKey = identityKey(event.source, event.id);
-    const personId = await this.resolve(event, identities);
+    const { kind, value } = event.subject;
+    const personId = identities.get(identityKey(kind, value)) ?? prefetched.identities.get(identityKey(kind, value)) ?? null;
 
     // Idempotency on (source, id): first within this request, then against the log.
     const earlier = seen.get(eventKey);
-    const stored = earlier === undefined ? await this.store.findEvent(event.source, event.id) : null;
+    const stored = earlier === undefined ? prefetched.events.get(eventKey) ?? null : null;
     if (earlier !== undefined || stored) {
       const originalPerson = stored ? stored.streamId : earlier!.split('\u0000')[0];
       const same = stored
@@ -165,11 +179,11 @@ export class Recorder {
       persons.set(newId, target);
     } else {
       if (!personId) reject('unknown-subject', 'No person is known by this subject.');
-      target = persons.get(personId!) ?? (await this.load(personId!, persons));
+      target = persons.get(personId!) ?? this.load(personId!, prefetched.streams.get(personId!) ?? [], persons);
     }
     if (event.type === 'PopulationRegistered') {
       const pnr = event.data.personalIdentityNumber as string;
-      const owner = identities.get(identityKey('pnr', pnr)) ?? (await this.store.resolveIdentity('pnr', pnr));
+      const owner = identities.get(identityKey('pnr', pnr)) ?? prefetched.identities.get(identityKey('pnr', pnr));
       if (owner && owner !== target.personId) reject('identifier-conflict', 'This personnummer is already linked to another person.');
       if (!owner) claims.push({ kind: 'pnr', value: pnr });
     }
@@ -198,13 +212,24 @@ export class Recorder {
     return { id: event.id, status: 'recorded', personId: target.personId };
   }
 
-  private async resolve(event: ValidEvent, identities: Map<string, string>): Promise<string | null> {
-    const { kind, value } = event.subject as Subject;
-    return identities.get(identityKey(kind, value)) ?? (await this.store.resolveIdentity(kind, value));
+  private async prefetch(items: readonly ParsedEvent[]): Promise<Prefetched> {
+    const keys: { source: string; eventId: string }[] = [];
+    const claims: IdentityClaim[] = [];
+    for (const item of items) {
+      if (!item.ok) continue;
+      const { event } = item;
+      keys.push({ source: event.source, eventId: event.id });
+      claims.push({ kind: event.subject.kind, value: event.subject.value });
+      if (event.type === 'PopulationRegistered') claims.push({ kind: 'pnr', value: event.data.personalIdentityNumber as string });
+    }
+    if (keys.length === 0) return { events: new Map(), identities: new Map(), streams: new Map() };
+    const [stored, identities] = await Promise.all([this.store.findEvents(keys), this.store.resolveIdentities(claims)]);
+    const events = new Map(stored.map((e) => [identityKey(e.source, e.eventId), e]));
+    const streams = await this.store.readStreams([...new Set(identities.values())]);
+    return { events, identities, streams };
   }
 
-  private async load(personId: string, persons: Map<string, PersonWork>): Promise<PersonWork> {
-    const history = await this.store.readStream(personId);
+  private load(personId: string, history: readonly StoredEvent[], persons: Map<string, PersonWork>): PersonWork {
     let state = initialState;
     for (const stored of history) state = evolve(state, toRecorded(stored) as never);
     const work: PersonWork = { personId, loadedVersion: history.length, state, events: [], identities: [], indices: [] };
