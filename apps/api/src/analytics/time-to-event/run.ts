@@ -1,0 +1,13 @@
+import { TimeToEventAccumulator, type TimeToEventQuery, type TimeToEventResult } from '@kedja/analytics';
+import type { SqlExecutor } from '@kedja/event-store';
+import { readAnalyticsPages } from '../histories/projection';
+
+/**
+ * Time-to-event over every person of the analytics projection, in one pass over the table. The
+ * accumulator is built first so that a bad query fails before any row is read.
+ */
+export async function timeToEventFromProjection(db: SqlExecutor, table: string, query: TimeToEventQuery, now: string): Promise<TimeToEventResult> {
+  const acc = new TimeToEventAccumulator(query, now);
+  for await (const page of readAnalyticsPages(db, table)) for (const h of page) acc.add(h);
+  return acc.result();
+}

@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
+import type { Projection } from '../../projection';
+
+/**
+ * Type codes of the compact history. Append only: a code, once written, must keep meaning its
+ * type (reordering would need a version bump and a rebuild). A type missing here (a later
+ * catalogue addition) is stored by name, so nothing is lost while the list catches up.
+ * Health facts are not here: analysts never get them (CONTRACT.md "Who sees what").
+ */
+export const ANALYTICS_TYPE_CODES: readonly string[] = [
+  'MigrationCaseOpened',
+  'ReceptionHousingAssigned',
+  'ResidencePermitGranted',
+  'ResidencePermitRefused',
+  'MunicipalityAssigned',
+  'MigrationCaseClosed',
+  'PopulationRegistered',
+  'MovedToMunicipality',
+  'SettledInMunicipality',
+  'SfiEnrolled',
+  'SfiCoursePassed',
+  'SfiDiscontinued',
+  'CivicOrientationStarted',
+  'CivicOrientationCompleted',
+  'EstablishmentProgrammeStarted',
+  'EstablishmentProgrammeEnded',
+  'EstablishmentAllowanceGranted',
+  'CompetenceMapped',
+  'InternshipStarted',
+  'InternshipEnded',
+  'ValidationStarted',
+  'ValidationCompleted',
+  'EducationStarted',
+  'EducationEnded',
+  'EmploymentStarted',
+  'EmploymentEnded',
+  'BusinessStarted',
+  'EventRetracted',
+];
+
+const CODE_OF = new Map(ANALYTICS_TYPE_CODES.map((t, i) => [t, i]));
+export const RETRACTED_CODE = CODE_OF.get('EventRetracted')!;
+
+/** Never kept: health facts are special category data that no analysis may use. */
+export function isAnalyticsExcluded(type: string): boolean {
+  return type.startsWith('HealthExamination');
+}
+
+/**
+ * The data fields each type keeps, in tuple order: exactly what the analysis attributes read
+ * (@kedja/analytics "Attributes") and the retraction target. Citizenship, personnummer, employer
+ * and the rest never reach this table, so erasure and minimisation need not think about it.
+ */
+export const KEPT_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  MigrationCaseOpened: ['birthYear', 'gender', 'route'],
+  ReceptionHousingAssigned: ['municipalityCode'],
+  MunicipalityAssigned: ['municipalityCode'],
+  PopulationRegistered: ['municipalityCode'],
+  MovedToMunicipality: ['municipalityCode'],
+  SettledInMunicipality: ['municipalityCode'],
+  CompetenceMapped: ['highestEducation'],
+  MigrationCaseClosed: ['reason'],
+};
+
+/**
+ * One entry of the compact history: `[type, time, recorded, ...kept fields]`. `type` is a code of
+ * ANALYTICS_TYPE_CODES (or the name when it has none), `time` the event time as reported (its
+ * offset is kept for exports), `recorded` the recorded time, or 0 when it equals `time`. A
+ * retraction keeps one field, the index of its target in the same history: an event's id in the
+ * analysis is its index, which is all the retraction rules of @kedja/analytics need.
+ */
+export type CompactEntry = Array<string | number | null>;
+
+export interface AnalyticsRow {
+  readonly history: CompactEntry[];
+  /** Parallel to `history`: a short hash of (source, eventId), to find a later retraction's target. */
+  readonly keys: string[];
+}
+
+export function eventKey(source: string, eventId: string): string {
+  return createHash('sha1').update(source).update('\u0000').update(eventId).digest('base64').slice(0, 12);
+}
+
+export interface AnalyticsInput {
+  readonly eventId: string;
+  readonly source: string;
+  readonly type: string;
+  readonly time: string;
+  readonly recordedTime: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+/** The row after one more event, in recording order; mutates and returns `row`. */
+export function appendToRow(row: AnalyticsRow, e: AnalyticsInput): AnalyticsRow {
+  if (isAnalyticsExcluded(e.type)) return row;
+  const code = CODE_OF.get(e.type);
+  const entry: CompactEntry = [code ?? e.type, e.time, e.recordedTime === e.time ? 0 : e.recordedTime];
+  if (code === RETRACTED_CODE) {
+    const target = row.keys.indexOf(eventKey(e.source, String(e.data.eventId)));
+    // The target is a dropped health fact (or was never this person's): nothing to retract here.
+    if (target < 0) return row;
+    entry.push(target);
+  } else {
+    for (const field of KEPT_FIELDS[e.type] ?? []) {
+      const v = e.data[field];
+      entry.push(typeof v === 'string' || typeof v === 'number' ? v : null);
+    }
+  }
+  row.history.push(entry);
+  row.keys.push(eventKey(e.source, e.eventId));
+  return row;
+}
+
+export const ANALYTICS_PROJECTION_NAME = 'analytics_histories';
+export const ANALYTICS_TABLE = 'analytics_histories';
+
+/**
+ * One row per person with everything time-to-event analysis and exports of episodes need, in a
+ * form that loads fast for hundreds of thousands of people: retracted events and retractions are
+ * kept (not applied), because an as-of report must see a retraction only from when it was
+ * recorded.
+ */
+export const analyticsHistoriesProjection: Projection = {
+  name: ANALYTICS_PROJECTION_NAME,
+  version: 1,
+  tables: [ANALYTICS_TABLE],
+  handles: 'all',
+  createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
+    return [`CREATE TABLE ${physical[ANALYTICS_TABLE]} (person_id TEXT PRIMARY KEY, history TEXT NOT NULL, keys TEXT NOT NULL)`];
+  },
+  async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
+    const t = physical[ANALYTICS_TABLE];
+    const byPerson = new Map<string, StoredEvent[]>();
+    for (const e of events) {
+      if (isAnalyticsExcluded(e.type)) continue;
+      const list = byPerson.get(e.streamId);
+      if (list) list.push(e);
+      else byPerson.set(e.streamId, [e]);
+    }
+    for (const [personId, personEvents] of byPerson) {
+      const found = await tx.query<{ history: string; keys: string }>(`SELECT history, keys FROM ${t} WHERE person_id = $1`, [personId]);
+      const row: AnalyticsRow =
+        found.length > 0 ? { history: JSON.parse(found[0].history) as CompactEntry[], keys: JSON.parse(found[0].keys) as string[] } : { history: [], keys: [] };
+      for (const e of personEvents) {
+        appendToRow(row, { eventId: e.eventId, source: e.source, type: e.type, time: e.eventTime, recordedTime: e.recordedTime, data: e.data });
+      }
+      if (row.history.length === 0) continue;
+      await tx.execute(
+        `INSERT INTO ${t} (person_id, history, keys) VALUES ($1, $2, $3)
+         ON CONFLICT (person_id) DO UPDATE SET history = excluded.history, keys = excluded.keys`,
+        [personId, JSON.stringify(row.history), JSON.stringify(row.keys)],
+      );
+    }
+  },
+};

@@ -1,0 +1,88 @@
+import type { SqlExecutor } from '@kedja/event-store';
+import type { AnalyticsEvent, PersonHistory } from '@kedja/analytics';
+import { ANALYTICS_TYPE_CODES, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './analytics-histories';
+
+// Every event of a person gets its index as id, so ids repeat across people: intern them once
+// instead of allocating a string per event of 200,000 people.
+const IDS: string[] = [];
+function idOf(i: number): string {
+  let id = IDS[i];
+  if (id === undefined) {
+    for (let k = IDS.length; k <= i; k++) IDS.push(String(k));
+    id = IDS[i];
+  }
+  return id;
+}
+
+const NO_DATA: Readonly<Record<string, unknown>> = Object.freeze({});
+const SOURCE = '';
+
+/** The library's view of one compact history (see analytics-histories.ts for the encoding). */
+export function decodeHistory(personId: string, history: readonly CompactEntry[]): PersonHistory {
+  const events: AnalyticsEvent[] = new Array(history.length);
+  for (let i = 0; i < history.length; i++) {
+    const entry = history[i];
+    const code = entry[0];
+    const type = typeof code === 'number' ? ANALYTICS_TYPE_CODES[code] : (code as string);
+    const time = entry[1] as string;
+    const recorded = entry[2];
+    let data = NO_DATA;
+    if (code === RETRACTED_CODE) {
+      data = { eventId: idOf(entry[3] as number) };
+    } else if (entry.length > 3) {
+      const fields = KEPT_FIELDS[type] ?? [];
+      const d: Record<string, unknown> = {};
+      for (let f = 0; f < fields.length; f++) if (entry[3 + f] !== null) d[fields[f]] = entry[3 + f];
+      data = d;
+    }
+    events[i] = { eventId: idOf(i), source: SOURCE, type, time, recordedTime: recorded === 0 ? time : (recorded as string), data };
+  }
+  return { personId, events };
+}
+
+export interface HistoryReaderOptions {
+  /** Rows per query; large pages amortise the round trip, small ones bound memory. */
+  readonly pageSize?: number;
+}
+
+/**
+ * Every person's history from the projection table, one page of decoded histories at a time,
+ * paged by person id (the primary key, so each page is an index range scan, not an OFFSET). The
+ * next page is fetched while the caller works on this one. Pages rather than single people keep
+ * the per-person cost at a plain loop iteration instead of an await.
+ */
+export async function* readAnalyticsPages(db: SqlExecutor, table: string, options: HistoryReaderOptions = {}): AsyncGenerator<PersonHistory[]> {
+  const pageSize = options.pageSize ?? 5000;
+  const fetch = (after: string | null) =>
+    after === null
+      ? db.query<{ person_id: string; history: string }>(`SELECT person_id, history FROM ${table} ORDER BY person_id LIMIT $1`, [pageSize])
+      : db.query<{ person_id: string; history: string }>(`SELECT person_id, history FROM ${table} WHERE person_id > $1 ORDER BY person_id LIMIT $2`, [after, pageSize]);
+  let next = fetch(null);
+  for (;;) {
+    const rows = await next;
+    if (rows.length === pageSize) next = fetch(rows[rows.length - 1].person_id);
+    const page: PersonHistory[] = new Array(rows.length);
+    for (let i = 0; i < rows.length; i++) page[i] = decodeHistory(rows[i].person_id, JSON.parse(rows[i].history) as CompactEntry[]);
+    if (page.length > 0) yield page;
+    if (rows.length < pageSize) return;
+  }
+}
+
+/** The same, one person at a time, for the library's `Histories` parameter. */
+export async function* readAnalyticsHistories(db: SqlExecutor, table: string, options: HistoryReaderOptions = {}): AsyncGenerator<PersonHistory> {
+  for await (const page of readAnalyticsPages(db, table, options)) yield* page;
+}
+
+/** Person ids in the projection, paged like the histories (for exports that read the log per person). */
+export async function* readAnalyticsPersonIds(db: SqlExecutor, table: string, pageSize = 1000): AsyncGenerator<string[]> {
+  let after: string | null = null;
+  for (;;) {
+    const rows: Array<{ person_id: string }> =
+      after === null
+        ? await db.query<{ person_id: string }>(`SELECT person_id FROM ${table} ORDER BY person_id LIMIT $1`, [pageSize])
+        : await db.query<{ person_id: string }>(`SELECT person_id FROM ${table} WHERE person_id > $1 ORDER BY person_id LIMIT $2`, [after, pageSize]);
+    if (rows.length > 0) yield rows.map((r) => r.person_id);
+    if (rows.length < pageSize) return;
+    after = rows[rows.length - 1].person_id;
+  }
+}

@@ -1,0 +1,2 @@
+export * from './analytics-histories';
+export * from './history-reader';
