@@ -379,6 +379,9 @@ export class ProjectionRunner {
         worker.failures = 0;
         if (worker.error !== undefined) worker.error = undefined;
         if (!progressed) await this.sleep(worker, this.options.pollIntervalMs);
+        // SQLite calls settle synchronously, so a catch-up would otherwise never let timers (lease
+        // renewal) or I/O (the api's requests in embedded mode) run until it finished.
+        else await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         if (this.stopping) break;
         if (error instanceof OwnershipLostError) {
