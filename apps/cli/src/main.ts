@@ -3,6 +3,8 @@ import { registerToken } from './token/token.command';
 import { registerSimulate } from './simulate/simulate.command';
 import { registerIngest } from './ingest/ingest.command';
 import { registerDemo } from './demo/demo.command';
+import { registerEvaluate } from './evaluate/evaluate.command';
+import { registerExport } from './export/export.command';
 
 const program = new Command();
 program.name('kedja').description('Kedja: the event-sourced record of the reception and establishment chain').showHelpAfterError();
@@ -10,6 +12,8 @@ registerToken(program);
 registerSimulate(program);
 registerIngest(program);
 registerDemo(program);
+registerEvaluate(program);
+registerExport(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`kedja: ${error instanceof Error ? error.message : String(error)}\n`);

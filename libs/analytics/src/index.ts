@@ -33,6 +33,7 @@ export {
 export { compareAsOf, type AsOfComparison, type GroupDifference, type PersonChanges } from './time-to-event/compare-as-of';
 export type { Cell, Column, ColumnType, TableSink } from './export/table-sink';
 export { csvField, csvSink } from './export/csv-sink';
+export { parquetSink, type ParquetSinkOptions } from './export/parquet-sink';
 export { createPseudonymiser, type Pseudonymiser } from './export/pseudonym';
 export {
   EPISODE_COLUMNS,
