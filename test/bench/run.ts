@@ -1,6 +1,7 @@
 import { machineDescription, markdownTable, registeredSuites, runSuites, textTable } from './harness';
 import './store.bench';
 import './ingest.bench';
+import './analytics.bench';
 
 /**
  * Usage: `npm run bench -- [--only <suite>[,<suite>...]] [--repeats <n>] [--markdown]`.

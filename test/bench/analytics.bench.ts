@@ -1,0 +1,126 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Writable } from 'node:stream';
+import { csvSink, exportEvents, parquetSink, timeToEvent, type PersonHistory, type TimeToEventQuery } from '@kedja/analytics';
+import { openEventStore, type OpenedEventStore } from '@kedja/event-store';
+import { stories } from '@kedja/simulator';
+import { appendToRow, readAnalyticsPages, type AnalyticsRow } from '../../apps/api/src/analytics/histories/projection';
+import { timeToEventFromProjection } from '../../apps/api/src/analytics/time-to-event/run';
+import { registerSuite, type BenchContext } from './harness';
+
+/**
+ * Time-to-event and exports over a simulated population, read from the analytics projection's
+ * table on SQLite. The rows are built from the simulator's stories with the projection's own
+ * `appendToRow` (the same encoding the runner writes) rather than by ingesting and projecting
+ * the log, which would take most of an hour for 200,000 people and measure other suites' code.
+ * The table is kept in the temporary directory between runs (KEDJA_BENCH_ANALYTICS_REBUILD=1
+ * makes it again).
+ *
+ * Seconds-based figures go through the harness as rates: "people/s" for time-to-event (seconds =
+ * people ÷ rate), "rows/s" for exports. The seconds are logged next to them.
+ */
+const PERSONS = Number(process.env.KEDJA_BENCH_ANALYTICS_PERSONS ?? 200_000);
+const SEED = 2016;
+const TABLE = 'analytics_histories_bench';
+const QUERY: TimeToEventQuery = { from: 'ResidencePermitGranted', to: ['EmploymentStarted', 'BusinessStarted'], cohort: { year: [2015, 2016, 2017] }, groupBy: 'gender' };
+const NOW = '2026-11-01T00:00:00Z';
+const TARGET_SECONDS = 2;
+
+async function buildTable(opened: OpenedEventStore, context: BenchContext): Promise<void> {
+  const { db } = opened;
+  await db.execute(`DROP TABLE IF EXISTS ${TABLE}`);
+  await db.execute(`CREATE TABLE ${TABLE} (person_id TEXT PRIMARY KEY, history TEXT NOT NULL, keys TEXT NOT NULL)`);
+  const started = Date.now();
+  let batch: Array<[string, string, string]> = [];
+  let persons = 0;
+  let events = 0;
+  const flush = async () => {
+    const rows = batch;
+    batch = [];
+    await db.transaction(async (tx) => {
+      for (const r of rows) await tx.execute(`INSERT INTO ${TABLE} (person_id, history, keys) VALUES ($1, $2, $3)`, r);
+    });
+  };
+  for (const story of stories({ persons: PERSONS, seed: SEED })) {
+    const row: AnalyticsRow = { history: [], keys: [] };
+    for (const { event } of story.events) {
+      appendToRow(row, { eventId: event.id, source: event.source, type: event.type, time: event.time, recordedTime: event.recordedtime, data: event.data });
+      events++;
+    }
+    // Zero-padded like nothing in particular: the reader pages by the primary key, whatever its form.
+    batch.push([`person-${String(persons).padStart(7, '0')}`, JSON.stringify(row.history), JSON.stringify(row.keys)]);
+    persons++;
+    if (batch.length >= 5000) await flush();
+  }
+  await flush();
+  context.log(`built ${persons} rows from ${events} simulated events in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+async function loadAll(opened: OpenedEventStore): Promise<PersonHistory[]> {
+  const all: PersonHistory[] = [];
+  for await (const page of readAnalyticsPages(opened.db, TABLE)) for (const h of page) all.push(h);
+  return all;
+}
+
+const discard = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+
+registerSuite({
+  name: 'analytics',
+  description: 'time-to-event and exports over a simulated population from the analytics projection table (SQLite)',
+  async run(context) {
+    const dir = path.join(os.tmpdir(), 'kedja-bench-analytics');
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `histories-${PERSONS}-${SEED}-v1.sqlite`);
+    const fresh = !fs.existsSync(file) || process.env.KEDJA_BENCH_ANALYTICS_REBUILD === '1';
+    if (fresh) fs.rmSync(file, { force: true });
+    const opened = await openEventStore({ kind: 'sqlite', file, synchronous: 'NORMAL' });
+    try {
+      if (fresh) await buildTable(opened, context);
+      const [{ n }] = await opened.db.query<{ n: number }>(`SELECT COUNT(*) AS n FROM ${TABLE}`);
+      const people = Number(n);
+
+      const seconds = (rate: number, count: number) => `${(count / rate).toFixed(2)} s`;
+      const endToEnd = await context.compare('time-to-event, load + compute (people/s)', {
+        events: people,
+        run: async () => {
+          await timeToEventFromProjection(opened.db, TABLE, QUERY, NOW);
+        },
+      });
+      context.log(`time-to-event end to end over ${people} people: ${seconds(endToEnd.eventsPerSecond, people)} (median of ${context.repeats}; target < ${TARGET_SECONDS} s)`);
+
+      const histories = await loadAll(opened);
+      const rows = histories.reduce((sum, h) => sum + h.events.length, 0);
+      const compute = await context.compare('time-to-event, compute alone (people/s)', {
+        events: people,
+        run: async () => {
+          await timeToEvent(histories, QUERY, NOW);
+        },
+      });
+      context.log(`time-to-event compute alone: ${seconds(compute.eventsPerSecond, people)}`);
+      const result = await timeToEvent(histories, QUERY, NOW);
+      context.log(`answer: ${result.groups.map((g) => `${JSON.stringify(g.key)} n=${g.n} events=${g.events} median=${g.median}`).join('; ')}`);
+
+      const visibleRows = (await exportEvents(histories, csvSink(discard()), { now: NOW })).rows;
+      context.log(`${rows} stored events, ${visibleRows} exported rows (retracted and health facts left out)`);
+      const csv = await context.compare('export events to CSV (rows/s)', {
+        events: visibleRows,
+        run: async () => {
+          await exportEvents(histories, csvSink(discard()), { now: NOW });
+        },
+      });
+      context.log(`CSV export: ${seconds(csv.eventsPerSecond, visibleRows)}`);
+      const parquetFile = path.join(dir, 'events.parquet');
+      const pq = await context.compare('export events to Parquet (rows/s)', {
+        events: visibleRows,
+        run: async () => {
+          await exportEvents(histories, parquetSink(fs.createWriteStream(parquetFile)), { now: NOW });
+        },
+      });
+      context.log(`Parquet export: ${seconds(pq.eventsPerSecond, visibleRows)}, ${(fs.statSync(parquetFile).size / 2 ** 20).toFixed(0)} MiB`);
+      fs.rmSync(parquetFile, { force: true });
+    } finally {
+      await opened.store.close();
+    }
+  },
+});
