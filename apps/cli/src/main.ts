@@ -3,6 +3,7 @@ import { registerToken } from './token/token.command';
 import { registerSimulate } from './simulate/simulate.command';
 import { registerIngest } from './ingest/ingest.command';
 import { registerDemo } from './demo/demo.command';
+import { registerProjections } from './projections/projections.command';
 import { registerEvaluate } from './evaluate/evaluate.command';
 import { registerExport } from './export/export.command';
 
@@ -12,6 +13,7 @@ registerToken(program);
 registerSimulate(program);
 registerIngest(program);
 registerDemo(program);
+registerProjections(program);
 registerEvaluate(program);
 registerExport(program);
 

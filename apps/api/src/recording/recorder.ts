@@ -77,13 +77,25 @@ const MAX_ATTEMPTS = 40;
  * (re-deciding against fresh state) when something does, so each event still stands alone.
  */
 export class Recorder {
-  constructor(private readonly store: EventStore, private readonly clock: () => Date = () => new Date()) {}
+  /**
+   * Persons' states as of a stream version, so a busy person is not re-read and re-folded for
+   * every request. Safe with other writers: a decision taken on a stale state is appended with
+   * that state's version as the expected one, so the store refuses it and the retry reads afresh.
+   */
+  private readonly states = new Map<string, { readonly version: number; readonly state: PersonState }>();
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly clock: () => Date = () => new Date(),
+    private readonly cacheSize = 50_000,
+  ) {}
 
   async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
     try {
       return await this.attempt(items, poster, requestId);
     } catch (error) {
       if (!isRace(error)) throw error;
+      this.states.clear();
     }
     // Lost a race for one of the persons: redo each event alone so the others still land.
     const results: EventResult[] = [];
@@ -98,6 +110,7 @@ export class Recorder {
         return (await this.attempt([item], poster, requestId))[0];
       } catch (error) {
         if (!isRace(error)) throw error;
+        this.states.clear();
         if (error instanceof IdentityConflictError && attempt > 1) return { id, status: 'rejected', problem: identityProblem(error) };
         if (attempt >= MAX_ATTEMPTS) {
           // Still losing to other writers on this person: transient, and safe to retry (idempotent ids).
@@ -139,7 +152,10 @@ export class Recorder {
         events: p.events,
         options: { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities },
       })));
-      for (const p of work) for (const i of p.indices) results[i] = { id: (items[i] as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
+      for (const p of work) {
+        for (const i of p.indices) results[i] = { id: (items[i] as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
+        this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
+      }
     }
     return results;
   }
@@ -179,7 +195,7 @@ export class Recorder {
       persons.set(newId, target);
     } else {
       if (!personId) reject('unknown-subject', 'No person is known by this subject.');
-      target = persons.get(personId!) ?? this.load(personId!, prefetched.streams.get(personId!) ?? [], persons);
+      target = persons.get(personId!) ?? this.load(personId!, prefetched.streams.get(personId!), persons);
     }
     if (event.type === 'PopulationRegistered') {
       const pnr = event.data.personalIdentityNumber as string;
@@ -225,14 +241,23 @@ export class Recorder {
     if (keys.length === 0) return { events: new Map(), identities: new Map(), streams: new Map() };
     const [stored, identities] = await Promise.all([this.store.findEvents(keys), this.store.resolveIdentities(claims)]);
     const events = new Map(stored.map((e) => [identityKey(e.source, e.eventId), e]));
-    const streams = await this.store.readStreams([...new Set(identities.values())]);
+    const uncached = [...new Set(identities.values())].filter((id) => !this.states.has(id));
+    const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
     return { events, identities, streams };
   }
 
-  private load(personId: string, history: readonly StoredEvent[], persons: Map<string, PersonWork>): PersonWork {
-    let state = initialState;
-    for (const stored of history) state = evolve(state, toRecorded(stored) as never);
-    const work: PersonWork = { personId, loadedVersion: history.length, state, events: [], identities: [], indices: [] };
+  private remember(personId: string, version: number, state: PersonState): void {
+    this.states.delete(personId);
+    this.states.set(personId, { version, state });
+    // Map iteration follows insertion order, so the first key is the least recently written.
+    if (this.states.size > this.cacheSize) this.states.delete(this.states.keys().next().value!);
+  }
+
+  private load(personId: string, history: readonly StoredEvent[] | undefined, persons: Map<string, PersonWork>): PersonWork {
+    const cached = history === undefined ? this.states.get(personId) : undefined;
+    let state = cached?.state ?? initialState;
+    if (!cached) for (const stored of history ?? []) state = evolve(state, toRecorded(stored) as never);
+    const work: PersonWork = { personId, loadedVersion: cached ? cached.version : history?.length ?? 0, state, events: [], identities: [], indices: [] };
     persons.set(personId, work);
     return work;
   }
