@@ -117,7 +117,23 @@ export class TokenVerifier {
     return new TokenVerifier(map);
   }
 
+  /**
+   * Verified tokens until they expire: an integration posts many requests with one token, and an
+   * ECDSA verification per request showed up in ingest profiles. Keyed by the whole token, so a
+   * changed token is verified afresh.
+   */
+  private readonly verified = new Map<string, TokenClaims>();
+
   async verify(token: string): Promise<TokenClaims> {
+    const known = this.verified.get(token);
+    if (known && known.exp * 1000 > Date.now()) return known;
+    const claims = await this.verifyUncached(token);
+    if (this.verified.size >= 10_000) this.verified.clear();
+    this.verified.set(token, claims);
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<TokenClaims> {
     let unverified: JWTPayload;
     try {
       unverified = decodeJwt(token);

@@ -37,9 +37,22 @@ export function addMonths(date: string, months: number): string {
   return `${String(ty).padStart(4, '0')}-${String(tm).padStart(2, '0')}-${String(td).padStart(2, '0')}`;
 }
 
-/** Milliseconds since the epoch of an RFC 3339 time, for ordering events by event time. */
+const instants = new Map<string, number>();
+const INSTANT_CACHE = 100_000;
+
+/**
+ * Milliseconds since the epoch of an RFC 3339 time, for ordering events by event time. Rules
+ * compare the same few times over and over while a person's history is folded, and Date.parse
+ * showed up in profiles of ingest, so parsed values are kept (bounded; pure either way).
+ */
 export function instant(time: string): number {
-  return Date.parse(time);
+  let value = instants.get(time);
+  if (value === undefined) {
+    value = Date.parse(time);
+    if (instants.size >= INSTANT_CACHE) instants.clear();
+    instants.set(time, value);
+  }
+  return value;
 }
 
 /** Whole days from one time or date to another (floor), used for waiting times. */
