@@ -87,7 +87,8 @@ export class Recorder {
   constructor(
     private readonly store: EventStore,
     private readonly clock: () => Date = () => new Date(),
-    private readonly cacheSize = 50_000,
+    // A person's state holds their history (a few kB), so 10,000 of them stay well under 100 MB.
+    private readonly cacheSize = 10_000,
   ) {}
 
   async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
