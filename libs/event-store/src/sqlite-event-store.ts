@@ -206,13 +206,20 @@ function versionMatches(expected: ExpectedVersion, current: number): boolean {
   return expected === 'any' || (expected === 'no-stream' ? current === 0 : expected === current);
 }
 
+// Duck-typed, not `instanceof Error`: better-sqlite3's errors come from the main realm, and
+// under a test runner's sandbox `Error` is another realm's constructor.
+function messageOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : '';
+}
+
 function isDuplicateKey(error: unknown): boolean {
-  return error instanceof Error && error.message.includes('events.source, events.event_id');
+  return messageOf(error).includes('events.source, events.event_id');
 }
 
 /** The unique indexes back up the checks made under the lock; they should never fire. */
 function mapConstraint(error: unknown, streamId: string, current: number): unknown {
-  const message = error instanceof Error ? error.message : '';
+  const message = messageOf(error);
   if (message.includes('events.source, events.event_id')) return new DuplicateEventConflictError('', '');
   if (message.includes('events.stream_id, events.stream_version')) return new WrongExpectedVersionError(streamId, 'any', current);
   return error;
