@@ -25,6 +25,14 @@ export interface Poster {
   readonly importing: boolean;
 }
 
+/** An event placed earlier in the same request; its content is compared only if its id repeats. */
+interface SeenEvent {
+  readonly personId: string;
+  readonly type: string;
+  readonly time: string;
+  readonly data: unknown;
+}
+
 /** What one request needs from the store, read in three queries instead of several per event. */
 interface Prefetched {
   readonly events: Map<string, StoredEvent>;
@@ -128,7 +136,7 @@ export class Recorder {
     const results: EventResult[] = new Array(items.length);
     const persons = new Map<string, PersonWork>();
     const identities = new Map<string, string>();
-    const seen = new Map<string, string>();
+    const seen = new Map<string, SeenEvent>();
     const prefetched = await this.prefetch(items);
 
     for (let i = 0; i < items.length; i++) {
@@ -163,7 +171,7 @@ export class Recorder {
 
   private async place(
     event: ValidEvent, index: number, poster: Poster, now: Date,
-    persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, string>, prefetched: Prefetched, requestId?: string,
+    persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, SeenEvent>, prefetched: Prefetched, requestId?: string,
   ): Promise<EventResult> {
     const eventKey = identityKey(event.source, event.id);
     const { kind, value } = event.subject;
@@ -173,10 +181,9 @@ export class Recorder {
     const earlier = seen.get(eventKey);
     const stored = earlier === undefined ? prefetched.events.get(eventKey) ?? null : null;
     if (earlier !== undefined || stored) {
-      const originalPerson = stored ? stored.streamId : earlier!.split('\u0000')[0];
-      const same = stored
-        ? contentKey(stored.streamId, stored.type, stored.eventTime, stored.data) === contentKey(personId ?? '', event.type, event.time, event.data)
-        : earlier === contentKey(personId ?? '', event.type, event.time, event.data);
+      const original = stored ? { personId: stored.streamId, type: stored.type, time: stored.eventTime, data: stored.data } : earlier!;
+      const same = contentKey(original.personId, original.type, original.time, original.data) === contentKey(personId ?? '', event.type, event.time, event.data);
+      const originalPerson = original.personId;
       if (!same) reject('duplicate-id-conflict', 'An event with this id and source is already recorded with different content.');
       return { id: event.id, status: 'duplicate', personId: originalPerson };
     }
@@ -225,7 +232,7 @@ export class Recorder {
     target.identities.push(...claims);
     target.indices.push(index);
     for (const claim of claims) identities.set(identityKey(claim.kind, claim.value), target.personId);
-    seen.set(identityKey(event.source, event.id), contentKey(target.personId, event.type, event.time, event.data));
+    seen.set(identityKey(event.source, event.id), { personId: target.personId, type: event.type, time: event.time, data: event.data });
     return { id: event.id, status: 'recorded', personId: target.personId };
   }
 

@@ -127,10 +127,13 @@ function checkRules(command: Command, state: PersonState): string | undefined {
   let at = existing.findIndex((e) => instant(e.time) > t);
   if (at < 0) at = existing.length;
   const withNew = [...existing.slice(0, at), candidate, ...existing.slice(at)];
-  const before = replay(existing).violations;
   const after = replay(withNew).violations;
+  // A clean replay is the common outcome; only then is the history without the event needed, to
+  // tell violations this event causes from ones the history already had.
+  if (after.size === 0) return undefined;
   const own = after.get(retractionKey(candidate.source, candidate.eventId));
   if (own) return `${command.type}: ${own}`;
+  const before = replay(existing).violations;
   for (const [key, rule] of after) {
     if (before.has(key)) continue;
     const later = existing.find((e) => retractionKey(e.source, e.eventId) === key);
