@@ -13,7 +13,7 @@ describe('OpenAPI document and docs', () => {
     expect(response.status).toBe(200);
     expect(response.body.openapi).toBe('3.1.0');
     for (const path of ['/v1/events', '/v1/persons/{subject}/timeline', '/v1/persons/lookup', '/v1/views/settlement-queue', '/v1/views/establishment',
-      '/v1/views/municipalities/{kommunkod}/residents', '/v1/views/chain-gaps', '/v1/views/counties/{lanskod}/overview', '/v1/audit', '/health', '/metrics']) {
+      '/v1/views/municipalities/{kommunkod}/residents', '/v1/views/chain-gaps', '/v1/views/counties/{lanskod}/overview', '/v1/audit', '/v1/analytics/time-to-event', '/health', '/metrics']) {
       expect(Object.keys(response.body.paths)).toContain(path);
     }
   });

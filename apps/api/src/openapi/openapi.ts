@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { EVENT_TYPES, EXAMPLES, EXAMPLE_TIME, eventDataJsonSchema } from '@kedja/chain';
 import { PROBLEM_CODES } from '../problems/problem';
+import { ANALYTICS_OPENAPI_PATHS } from '../analytics/openapi';
 
 /**
  * The OpenAPI 3.1 document. Event data schemas are generated from the same catalogue that
@@ -208,7 +209,7 @@ function exampleEvent(type: string) {
 let cached: OpenAPIObject | undefined;
 
 export function openApiDocument(): OpenAPIObject {
-  cached ??= buildOpenApiDocument();
+  cached ??= buildOpenApiDocument(ANALYTICS_OPENAPI_PATHS);
   return cached;
 }
 
