@@ -2,6 +2,7 @@ import { machineDescription, markdownTable, registeredSuites, runSuites, textTab
 import './store.bench';
 import './ingest.bench';
 import './analytics.bench';
+import './reading.bench';
 
 /**
  * Usage: `npm run bench -- [--only <suite>[,<suite>...]] [--repeats <n>] [--markdown]`.

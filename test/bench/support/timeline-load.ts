@@ -1,0 +1,118 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+
+/**
+ * Closed-loop load on `GET /v1/persons/person:<id>/timeline`: each client is one caseworker that
+ * sends its next request as soon as the previous answer is read. It runs in a child process by
+ * default, so the clients' own parsing and timing do not take the server's event loop.
+ */
+export interface LoadPlan {
+  readonly url: string;
+  readonly concurrency: number;
+  /** One per caseworker; clients are spread over them round-robin. */
+  readonly readers: ReadonlyArray<{ readonly actor: string; readonly token: string; readonly personIds: readonly string[] }>;
+}
+
+export interface LoadResult {
+  readonly requests: number;
+  readonly seconds: number;
+  readonly statuses: Readonly<Record<string, number>>;
+  readonly p50: number;
+  readonly p90: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function get(agent: http.Agent, url: URL, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent, headers: { authorization: `Bearer ${token}`, 'x-purpose': 'bench' } }, (response) => {
+      response.on('data', () => undefined);
+      response.on('end', () => resolve(response.statusCode ?? 0));
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+  });
+}
+
+/** Runs the plan for `durationMs`; latencies are in milliseconds. */
+export async function drive(plan: LoadPlan, durationMs: number): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: plan.concurrency });
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const started = performance.now();
+  const deadline = started + durationMs;
+  const client = async (index: number) => {
+    const reader = plan.readers[index % plan.readers.length];
+    while (performance.now() < deadline) {
+      const personId = reader.personIds[Math.floor(Math.random() * reader.personIds.length)];
+      const sent = performance.now();
+      let status: number;
+      try {
+        status = await get(agent, new URL(`${plan.url}/v1/persons/person:${personId}/timeline`), reader.token);
+      } catch {
+        status = 0;
+      }
+      latencies.push(performance.now() - sent);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: plan.concurrency }, (_, index) => client(index)));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  const sorted = Float64Array.from(latencies).sort();
+  return {
+    requests: latencies.length,
+    seconds,
+    statuses,
+    p50: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
+    p99: percentile(sorted, 99),
+    max: sorted.length > 0 ? sorted[sorted.length - 1] : NaN,
+  };
+}
+
+type Message = { kind: 'plan'; plan: LoadPlan } | { kind: 'drive'; durationMs: number };
+
+/** The load generator in its own process; `drive` resolves with the child's result. */
+export class LoadProcess {
+  private readonly child: ChildProcess;
+  private waiting?: { resolve: (value: LoadResult) => void; reject: (error: Error) => void };
+
+  constructor(plan: LoadPlan) {
+    this.child = fork(__filename, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child.on('message', (result) => {
+      this.waiting?.resolve(result as LoadResult);
+      this.waiting = undefined;
+    });
+    this.child.on('exit', (code) => {
+      this.waiting?.reject(new Error(`load process exited with ${code}`));
+      this.waiting = undefined;
+    });
+    this.child.send({ kind: 'plan', plan } satisfies Message);
+  }
+
+  drive(durationMs: number): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      this.waiting = { resolve, reject };
+      this.child.send({ kind: 'drive', durationMs } satisfies Message);
+    });
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+}
+
+if (require.main === module && process.send) {
+  let plan: LoadPlan | undefined;
+  process.on('message', (message: Message) => {
+    if (message.kind === 'plan') plan = message.plan;
+    else if (plan) void drive(plan, message.durationMs).then((result) => process.send!(result));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
