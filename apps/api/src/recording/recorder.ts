@@ -25,6 +25,13 @@ export interface Poster {
   readonly importing: boolean;
 }
 
+/** One posted event with who posted it; a group commit mixes several requests. */
+interface Posted {
+  readonly item: ParsedEvent;
+  readonly poster: Poster;
+  readonly requestId?: string;
+}
+
 /** An event placed earlier in the same request; its content is compared only if its id repeats. */
 interface SeenEvent {
   readonly personId: string;
@@ -78,6 +85,9 @@ const identityKey = (kind: string, value: string): string => `${kind}\u0000${val
 /** How often a batch is re-tried event by event after losing a race with another writer. */
 const MAX_ATTEMPTS = 40;
 
+/** Upper bound of one group commit; a single request may exceed it (up to the batch limit). */
+const MAX_GROUP_EVENTS = 2_000;
+
 /**
  * The recording use case: idempotency, subject resolution, the person's rules (`decide`) and an
  * append with the expected version. Events about one person apply in the order given; a whole
@@ -99,24 +109,73 @@ export class Recorder {
     private readonly cacheSize = 10_000,
   ) {}
 
-  async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
+  /** Requests waiting for the group commit in progress. */
+  private queue: Array<{ readonly posted: readonly Posted[]; resolve(results: EventResult[]): void; reject(error: unknown): void }> = [];
+  private draining = false;
+
+  /**
+   * Records one request's events. Requests that arrive while a commit is in progress are decided
+   * and appended together in the next transaction (group commit): the commit's fsync is the
+   * dominant cost of a small request, and each event still gets its own result. Requests are
+   * taken in arrival order, so events about one person keep the order they were posted in.
+   */
+  record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ posted: items.map((item) => ({ item, poster, requestId })), resolve, reject });
+      void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
     try {
-      return await this.attempt(items, poster, requestId);
+      while (this.queue.length > 0) {
+        // Let requests that arrived during the last (synchronous, on SQLite) commit reach the
+        // queue before the group is taken; otherwise every group would hold a single request.
+        await new Promise((resolve) => setImmediate(resolve));
+        let count = 0;
+        let take = 0;
+        while (take < this.queue.length && (take === 0 || count + this.queue[take].posted.length <= MAX_GROUP_EVENTS)) {
+          count += this.queue[take].posted.length;
+          take++;
+        }
+        const group = this.queue.splice(0, take);
+        try {
+          const results = await this.recordGroup(group.flatMap((request) => request.posted));
+          let offset = 0;
+          for (const request of group) {
+            request.resolve(results.slice(offset, offset + request.posted.length));
+            offset += request.posted.length;
+          }
+        } catch (error) {
+          for (const request of group) request.reject(error);
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private async recordGroup(posted: readonly Posted[]): Promise<EventResult[]> {
+    try {
+      return await this.attempt(posted);
     } catch (error) {
       if (!isRace(error)) throw error;
       this.states.clear();
     }
     // Lost a race for one of the persons: redo each event alone so the others still land.
     const results: EventResult[] = [];
-    for (const item of items) results.push(await this.recordOne(item, poster, requestId));
+    for (const one of posted) results.push(await this.recordOne(one));
     return results;
   }
 
-  private async recordOne(item: ParsedEvent, poster: Poster, requestId?: string): Promise<EventResult> {
+  private async recordOne(one: Posted): Promise<EventResult> {
+    const { item } = one;
     const id = item.ok ? item.event.id : item.id;
     for (let attempt = 1; ; attempt++) {
       try {
-        return (await this.attempt([item], poster, requestId))[0];
+        return (await this.attempt([one]))[0];
       } catch (error) {
         if (!isRace(error)) throw error;
         this.states.clear();
@@ -131,7 +190,8 @@ export class Recorder {
     }
   }
 
-  private async attempt(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
+  private async attempt(posted: readonly Posted[]): Promise<EventResult[]> {
+    const items = posted.map((one) => one.item);
     const now = this.clock();
     const results: EventResult[] = new Array(items.length);
     const persons = new Map<string, PersonWork>();
@@ -147,7 +207,7 @@ export class Recorder {
       }
       const event = item.event;
       try {
-        results[i] = await this.place(event, i, poster, now, persons, identities, seen, prefetched, requestId);
+        results[i] = await this.place(event, i, posted[i].poster, now, persons, identities, seen, prefetched, posted[i].requestId);
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
         results[i] = { id: event.id, status: 'rejected', problem: error.body };
