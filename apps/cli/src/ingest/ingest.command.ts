@@ -4,6 +4,7 @@ import { SingleBar } from 'cli-progress';
 import { formatSummary, ingest, writeAll, type IngestSummary } from './ingest';
 
 interface IngestFlags {
+  direct?: boolean;
   url: string;
   token?: string;
   batch: string;
@@ -65,7 +66,9 @@ export function registerIngest(program: Command): void {
     .option('--batch <n>', 'events per request (the service takes up to 1,000)', '500')
     .option('--concurrency <n>', 'requests in flight; one person\'s events always go in order', '4')
     .option('--attempts <n>', 'attempts per batch on network errors, 429 and 5xx', '8')
+    .option('--direct', 'load straight into the local store of this configuration (KEDJA_DATA_DIR / DATABASE_URL), through the same validation and rules, without HTTP')
     .action(async (file: string, flags: IngestFlags) => {
+      if (flags.direct) return ingestDirectly(file);
       const token = flags.token ?? process.env.KEDJA_TOKEN;
       const input = file === '-' ? process.stdin : createReadStream(file);
       const totalBytes = file === '-' ? undefined : statSync(file).size;
@@ -92,4 +95,31 @@ export function registerIngest(program: Command): void {
       await writeAll(process.stdout, formatSummary(summary));
       if (summary.rejected > 0 || summary.failed > 0 || summary.invalidLines > 0) process.exitCode = 1;
     });
+}
+
+/** `--direct`: the platform imports on behalf of the agencies, as over HTTP, into the local store. */
+async function ingestDirectly(file: string): Promise<void> {
+  const { loadConfig } = await import('../../../api/src/config/config');
+  const { openRuntime, closeRuntime } = await import('../../../api/src/runtime/runtime');
+  const { ingestDirect } = await import('../../../api/src/recording/direct-ingest');
+  const config = loadConfig({ ...process.env, KEDJA_PROJECTIONS_IN_PROCESS: 'false' });
+  const runtime = await openRuntime(config);
+  const started = Date.now();
+  let last = 0;
+  try {
+    const input = file === '-' ? process.stdin : createReadStream(file);
+    const summary = await ingestDirect(runtime.store, input, {
+      batchSize: 1000,
+      onProgress: (s) => {
+        if (Date.now() - last < 5000) return;
+        last = Date.now();
+        process.stderr.write(`ingest: ${s.recorded} recorded, ${s.duplicates} duplicate, ${s.rejected} rejected, ${Math.round(s.read / Math.max(0.001, (Date.now() - started) / 1000))} events/s\n`);
+      },
+    });
+    const problems = [...summary.problems].map(([code, n]) => `  ${code}: ${n}`).join('\n');
+    await writeAll(process.stdout, `events read    ${summary.read}\nrecorded       ${summary.recorded}\nduplicates     ${summary.duplicates}\nrejected       ${summary.rejected}\n${problems ? `${problems}\n` : ''}invalid lines  ${summary.invalidLines}\n`);
+    if (summary.rejected > 0 || summary.invalidLines > 0) process.exitCode = 1;
+  } finally {
+    await closeRuntime(runtime);
+  }
 }
