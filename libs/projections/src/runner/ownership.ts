@@ -38,6 +38,14 @@ export class AdvisoryLockOwnership implements Ownership {
   private connecting: Promise<PoolClient> | undefined;
   private readonly held = new Set<string>();
   private schema: string | undefined;
+  /** The lock connection serves one query at a time; the projections' loops share it. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
 
   constructor(
     private readonly db: PostgresDatabase,
@@ -48,7 +56,7 @@ export class AdvisoryLockOwnership implements Ownership {
     if (this.held.has(name)) return true;
     const client = await this.connection();
     const key = await this.key(name);
-    const result = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key.toString()]);
+    const result = await this.serially(() => client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1::bigint) AS locked', [key.toString()]));
     if (result.rows[0]?.locked) this.held.add(name);
     return this.held.has(name);
   }
@@ -60,7 +68,8 @@ export class AdvisoryLockOwnership implements Ownership {
   async maintain(): Promise<string[]> {
     if (!this.client || this.held.size === 0) return [];
     try {
-      await this.client.query('SELECT 1');
+      const client = this.client;
+      await this.serially(() => client.query('SELECT 1'));
       return [];
     } catch {
       return this.lose(this.client);
@@ -70,7 +79,9 @@ export class AdvisoryLockOwnership implements Ownership {
   async release(name: string): Promise<void> {
     if (!this.held.delete(name) || !this.client) return;
     try {
-      await this.client.query('SELECT pg_advisory_unlock($1::bigint)', [(await this.key(name)).toString()]);
+      const client = this.client;
+      const key = (await this.key(name)).toString();
+      await this.serially(() => client.query('SELECT pg_advisory_unlock($1::bigint)', [key]));
     } catch {
       this.lose(this.client);
     }
