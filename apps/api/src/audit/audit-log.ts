@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { runMigrations, type MigrationStep } from '@kedja/event-store';
 import { KEDJA_RUNTIME } from '../runtime/tokens';
 import type { KedjaRuntime } from '../runtime/runtime';
+import { GroupCommit } from '../core/group-commit';
 import { ProblemError } from '../problems/problem';
 
 /** One read of (or attempt to read) a person's record: who, as which actor, when, what and why. */
@@ -64,41 +65,23 @@ export class AuditLog implements OnModuleInit {
     await runMigrations(this.runtime.db, 'audit', MIGRATIONS);
   }
 
-  private queue: Array<{ readonly entries: readonly AuditEntry[]; resolve(): void; reject(error: unknown): void }> = [];
-  private draining = false;
+  private readonly commits = new GroupCommit<AuditEntry, void>(async (entries) => {
+    await this.write(entries);
+    return new Array<void>(entries.length);
+  });
 
   /**
    * Writes the entries before the caller answers: a read that cannot be audited is not served
-   * (503), so there is never a successful read without its trail. Reads arriving while a write is
-   * in progress are written together in the next transaction (group commit): one disk sync per
-   * read was the largest cost of a timeline read, and on SQLite it blocked every other request.
+   * (503), so there is never a successful read without its trail. Entries of concurrent reads are
+   * written in one transaction (group commit): one disk sync per read was the largest cost of a
+   * timeline read.
    */
-  record(entries: readonly AuditEntry[]): Promise<void> {
-    if (entries.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entries, resolve, reject });
-      void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
+  async record(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     try {
-      while (this.queue.length > 0) {
-        // Let reads that arrived during the last (synchronous, on SQLite) commit join this group.
-        await new Promise((resolve) => setImmediate(resolve));
-        const group = this.queue.splice(0, this.queue.length);
-        try {
-          await this.write(group.flatMap((request) => request.entries));
-          for (const request of group) request.resolve();
-        } catch {
-          const refusal = new ProblemError('unavailable', 'The read could not be written to the audit log, so it was not served. Try again.');
-          for (const request of group) request.reject(refusal);
-        }
-      }
-    } finally {
-      this.draining = false;
+      await this.commits.submit(entries);
+    } catch {
+      throw new ProblemError('unavailable', 'The read could not be written to the audit log, so it was not served. Try again.');
     }
   }
 

@@ -7,6 +7,7 @@ import {
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
+import { GroupCommit } from '../core/group-commit';
 import type { ParsedEvent, ValidEvent } from './envelope';
 
 export interface EventResult {
@@ -109,52 +110,15 @@ export class Recorder {
     private readonly cacheSize = 10_000,
   ) {}
 
-  /** Requests waiting for the group commit in progress. */
-  private queue: Array<{ readonly posted: readonly Posted[]; resolve(results: EventResult[]): void; reject(error: unknown): void }> = [];
-  private draining = false;
+  private readonly commits = new GroupCommit<Posted, EventResult>((posted) => this.recordGroup(posted), MAX_GROUP_EVENTS);
 
   /**
-   * Records one request's events. Requests that arrive while a commit is in progress are decided
-   * and appended together in the next transaction (group commit): the commit's fsync is the
-   * dominant cost of a small request, and each event still gets its own result. Requests are
-   * taken in arrival order, so events about one person keep the order they were posted in.
+   * Records one request's events. Concurrent requests are decided and appended together in one
+   * transaction (group commit), each event still with its own result; requests are taken in
+   * arrival order, so events about one person keep the order they were posted in.
    */
   record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ posted: items.map((item) => ({ item, poster, requestId })), resolve, reject });
-      void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        // Let requests that arrived during the last (synchronous, on SQLite) commit reach the
-        // queue before the group is taken; otherwise every group would hold a single request.
-        await new Promise((resolve) => setImmediate(resolve));
-        let count = 0;
-        let take = 0;
-        while (take < this.queue.length && (take === 0 || count + this.queue[take].posted.length <= MAX_GROUP_EVENTS)) {
-          count += this.queue[take].posted.length;
-          take++;
-        }
-        const group = this.queue.splice(0, take);
-        try {
-          const results = await this.recordGroup(group.flatMap((request) => request.posted));
-          let offset = 0;
-          for (const request of group) {
-            request.resolve(results.slice(offset, offset + request.posted.length));
-            offset += request.posted.length;
-          }
-        } catch (error) {
-          for (const request of group) request.reject(error);
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
+    return this.commits.submit(items.map((item) => ({ item, poster, requestId })));
   }
 
   private async recordGroup(posted: readonly Posted[]): Promise<EventResult[]> {
