@@ -70,6 +70,9 @@ export const EVENT_STORE_MIGRATIONS: readonly MigrationStep[] = [
   },
   // SQLite appends in-process, where round trips cost nothing; see CREATE_APPEND_FUNCTION.
   { sqlite: [], postgres: CREATE_APPEND_FUNCTION },
+  // Step 3: data and metadata travel as embedded JSON values instead of escaped strings. Step 2
+  // already creates the current definition on a fresh database; this replaces an older one.
+  { sqlite: [], postgres: CREATE_APPEND_FUNCTION },
 ];
 
 export const EVENT_STORE_MIGRATION_NAME = 'event-store';
