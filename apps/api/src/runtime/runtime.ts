@@ -29,6 +29,12 @@ export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
     runtime.projectionStatus = async () =>
       (await runner.status()).map((s) => ({ name: s.name, applied: s.applied, lag: s.lag, running: s.running }));
     runtime.closers.push(() => runner.stop());
+  } else {
+    // The projector applies the projections; this runner is never started and only reads their
+    // state, so /health and /metrics still report each one's position and lag.
+    const observer = new ProjectionRunner(store, db, PROJECTIONS, { log: () => undefined });
+    runtime.projectionStatus = async () =>
+      (await observer.status()).map((s) => ({ name: s.name, applied: s.applied, lag: s.lag, running: s.running }));
   }
   return runtime;
 }
