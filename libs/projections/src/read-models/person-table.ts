@@ -90,42 +90,80 @@ export function personViewProjection(spec: PersonViewSpec): Projection {
     },
     async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
       const t = physical[spec.table];
-      // One read and one write per person per batch, however many of the batch's events are theirs.
+      // Per batch: one read of the touched persons' rows, one fold per person (however many of the
+      // batch's events are theirs), and multi-row writes; a rebuild is mostly such batches, and on
+      // PostgreSQL each statement is a round trip.
       const byPerson = new Map<string, StoredEvent[]>();
-      for (const e of events) byPerson.set(e.streamId, [...(byPerson.get(e.streamId) ?? []), e]);
+      for (const e of events) {
+        const list = byPerson.get(e.streamId);
+        if (list) list.push(e);
+        else byPerson.set(e.streamId, [e]);
+      }
+      const ids = [...byPerson.keys()];
+      const stored = new Map<string, CompactEvent[]>();
+      for (const chunk of chunks(ids, READ_CHUNK)) {
+        const found = await tx.query<{ person_id: string; history: string }>(
+          `SELECT person_id, history FROM ${t} WHERE person_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
+          chunk,
+        );
+        for (const f of found) stored.set(f.person_id, JSON.parse(f.history) as CompactEvent[]);
+      }
+      const rows: PersonRow[] = [];
       for (const [personId, personEvents] of byPerson) {
-        const found = await tx.query<{ history: string }>(`SELECT history FROM ${t} WHERE person_id = $1`, [personId]);
-        let row: PersonRow | null = found.length > 0 ? { personId, history: JSON.parse(found[0].history) as CompactEvent[], placement: emptyPlacement, derived: null } : null;
-        for (const e of personEvents) row = evolvePersonRow(spec, row, e);
-        if (!row) continue;
-        const values: ColumnValue[] = [
-          personId,
-          JSON.stringify(row.history),
-          row.derived ? 1 : 0,
-          row.placement.residenceMunicipality,
-          row.placement.openAssignment,
-          row.placement.residenceCounty,
-          row.placement.mandates,
-          row.derived ? JSON.stringify(row.derived.detail) : null,
-          ...spec.columns.map((c) => row!.derived?.columns[c.name] ?? null),
-        ];
+        let history: readonly CompactEvent[] = stored.get(personId) ?? [];
+        for (const e of personEvents) history = addToHistory(history, e);
+        const facts = factsOf(history);
+        rows.push({ personId, history, placement: placementOf(history, facts), derived: spec.derive(facts, history) });
+      }
+      const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMETERS / columnNames.length));
+      for (const chunk of chunks(rows, rowsPerStatement)) {
+        const values: ColumnValue[] = [];
+        const tuples = chunk.map((row) => {
+          const start = values.length;
+          values.push(
+            row.personId,
+            JSON.stringify(row.history),
+            row.derived ? 1 : 0,
+            row.placement.residenceMunicipality,
+            row.placement.openAssignment,
+            row.placement.residenceCounty,
+            row.placement.mandates,
+            row.derived ? JSON.stringify(row.derived.detail) : null,
+            ...spec.columns.map((c) => row.derived?.columns[c.name] ?? null),
+          );
+          return `(${columnNames.map((_, i) => `$${start + i + 1}`).join(', ')})`;
+        });
         await tx.execute(
-          `INSERT INTO ${t} (${columnNames.join(', ')}) VALUES (${values.map((_, i) => `$${i + 1}`).join(', ')})
+          `INSERT INTO ${t} (${columnNames.join(', ')}) VALUES ${tuples.join(', ')}
            ON CONFLICT (person_id) DO UPDATE SET ${columnNames.slice(1).map((n) => `${n} = excluded.${n}`).join(', ')}`,
           values,
         );
-        if (spec.children) {
-          const c = physical[spec.children.table];
-          await tx.execute(`DELETE FROM ${c} WHERE person_id = $1`, [personId]);
-          const names = ['person_id', ...spec.children.columns.map((col) => col.name)];
-          for (const child of spec.children.rows(row)) {
-            const childValues = [personId, ...spec.children.columns.map((col) => child[col.name] ?? null)];
-            await tx.execute(`INSERT INTO ${c} (${names.join(', ')}) VALUES (${childValues.map((_, i) => `$${i + 1}`).join(', ')})`, childValues);
-          }
+      }
+      if (spec.children) {
+        const children = spec.children;
+        const c = physical[children.table];
+        for (const chunk of chunks(ids, READ_CHUNK)) {
+          await tx.execute(`DELETE FROM ${c} WHERE person_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`, chunk);
+        }
+        const names = ['person_id', ...children.columns.map((col) => col.name)];
+        const childRows = rows.flatMap((row) => children.rows(row).map((child) => [row.personId, ...children.columns.map((col) => child[col.name] ?? null)]));
+        for (const chunk of chunks(childRows, Math.max(1, Math.floor(MAX_PARAMETERS / names.length)))) {
+          const values = chunk.flat();
+          const tuples = chunk.map((_, r) => `(${names.map((__, i) => `$${r * names.length + i + 1}`).join(', ')})`);
+          await tx.execute(`INSERT INTO ${c} (${names.join(', ')}) VALUES ${tuples.join(', ')}`, values);
         }
       }
     },
   };
 }
 
-const emptyPlacement: Placement = { residenceMunicipality: null, openAssignment: null, residenceCounty: null, mandates: '||' };
+/** Well under SQLite's (32,766) and PostgreSQL's (65,535) bound-parameter limits per statement. */
+const MAX_PARAMETERS = 10_000;
+const READ_CHUNK = 500;
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
