@@ -138,18 +138,31 @@ export const analyticsHistoriesProjection: Projection = {
       if (list) list.push(e);
       else byPerson.set(e.streamId, [e]);
     }
+    // One read of the batch's rows and multi-row upserts: on PostgreSQL each statement is a round trip.
+    const ids = [...byPerson.keys()];
+    const stored = new Map<string, AnalyticsRow>();
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      const found = await tx.query<{ person_id: string; history: string; keys: string }>(
+        `SELECT person_id, history, keys FROM ${t} WHERE person_id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`,
+        chunk,
+      );
+      for (const f of found) stored.set(f.person_id, { history: JSON.parse(f.history) as CompactEntry[], keys: JSON.parse(f.keys) as string[] });
+    }
+    const changed: Array<[string, string, string]> = [];
     for (const [personId, personEvents] of byPerson) {
-      const found = await tx.query<{ history: string; keys: string }>(`SELECT history, keys FROM ${t} WHERE person_id = $1`, [personId]);
-      const row: AnalyticsRow =
-        found.length > 0 ? { history: JSON.parse(found[0].history) as CompactEntry[], keys: JSON.parse(found[0].keys) as string[] } : { history: [], keys: [] };
+      const row: AnalyticsRow = stored.get(personId) ?? { history: [], keys: [] };
       for (const e of personEvents) {
         appendToRow(row, { eventId: e.eventId, source: e.source, type: e.type, time: e.eventTime, recordedTime: e.recordedTime, data: e.data });
       }
-      if (row.history.length === 0) continue;
+      if (row.history.length > 0) changed.push([personId, JSON.stringify(row.history), JSON.stringify(row.keys)]);
+    }
+    for (let i = 0; i < changed.length; i += 1000) {
+      const chunk = changed.slice(i, i + 1000);
       await tx.execute(
-        `INSERT INTO ${t} (person_id, history, keys) VALUES ($1, $2, $3)
+        `INSERT INTO ${t} (person_id, history, keys) VALUES ${chunk.map((_, r) => `($${3 * r + 1}, $${3 * r + 2}, $${3 * r + 3})`).join(', ')}
          ON CONFLICT (person_id) DO UPDATE SET history = excluded.history, keys = excluded.keys`,
-        [personId, JSON.stringify(row.history), JSON.stringify(row.keys)],
+        chunk.flat(),
       );
     }
   },
