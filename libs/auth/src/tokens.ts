@@ -1,3 +1,4 @@
+import { isActorCode } from '@kedja/chain';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -24,12 +25,8 @@ export interface TokenClaims {
 
 export class TokenError extends Error {}
 
-// Actor codes of CONTRACT.md; the code lists themselves are checked where the actor is used.
-const ACTOR_PATTERN = /^(migrationsverket|skatteverket|arbetsformedlingen|forsakringskassan|analyst|platform|municipality:\d{4}|region:\d{2}|county:\d{2})$/;
-
-export function isActorCode(value: string): boolean {
-  return ACTOR_PATTERN.test(value);
-}
+// An actor code of CONTRACT.md with a real kommun or län code: one parser, in @kedja/chain.
+export { isActorCode };
 
 interface StoredKey {
   readonly kid: string;

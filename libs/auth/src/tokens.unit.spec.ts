@@ -21,6 +21,9 @@ describe('tokens', () => {
   it('refuses unknown actors and roles when minting', async () => {
     await expect(mintLocalToken(dir, { actor: 'municipality:22', roles: ['caseworker'], sub: 'x' })).rejects.toThrow(TokenError);
     await expect(mintLocalToken(dir, { actor: 'analyst', roles: ['root' as never], sub: 'x' })).rejects.toThrow(/unknown role/);
+    // Shape alone is not enough: 9999 is no kommun, 99 no län.
+    await expect(mintLocalToken(dir, { actor: 'municipality:9999', roles: ['caseworker'], sub: 'x' })).rejects.toThrow(TokenError);
+    await expect(mintLocalToken(dir, { actor: 'county:99', roles: ['caseworker'], sub: 'x' })).rejects.toThrow(TokenError);
   });
 
   it('refuses an expired token, a token of another instance, and garbage', async () => {

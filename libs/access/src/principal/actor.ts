@@ -1,6 +1,7 @@
-// Actor codes as fixed by CONTRACT.md "Identity and access" and DOMAIN.md "Actors". Only the
-// shape is checked here (4-digit kommunkod, 2-digit länskod): @kedja/chain owns the code lists,
-// and access must not depend on the domain library so that it can be reasoned about on its own.
+// Actor codes as fixed by CONTRACT.md "Identity and access" and DOMAIN.md "Actors". The codes are
+// parsed once, by @kedja/chain (which owns the kommun and län code lists); access adds the county
+// of a municipality, which its scopes need.
+import { parseActor } from '@kedja/chain';
 
 export const NATIONAL_AGENCIES = [
   'migrationsverket',
@@ -25,9 +26,6 @@ export type ActorRef =
   | { readonly kind: 'municipality'; readonly municipalityCode: string; readonly countyCode: string }
   | { readonly kind: 'region' | 'county'; readonly countyCode: string };
 
-const MUNICIPALITY_CODE = /^\d{4}$/;
-const COUNTY_CODE = /^\d{2}$/;
-
 export function isNationalAgency(kind: string): kind is NationalAgency {
   return (NATIONAL_AGENCIES as readonly string[]).includes(kind);
 }
@@ -42,25 +40,11 @@ export function countyOfMunicipalityCode(municipalityCode: string): string {
 }
 
 export function parseActorRef(code: unknown): ActorRef | null {
-  if (typeof code !== 'string') return null;
-  const colon = code.indexOf(':');
-  if (colon < 0) {
-    if (isNationalAgency(code) || code === 'analyst' || code === 'platform') return { kind: code };
-    return null;
-  }
-  const kind = code.slice(0, colon);
-  const value = code.slice(colon + 1);
-  switch (kind) {
-    case 'municipality':
-      return MUNICIPALITY_CODE.test(value)
-        ? { kind, municipalityCode: value, countyCode: countyOfMunicipalityCode(value) }
-        : null;
-    case 'region':
-    case 'county':
-      return COUNTY_CODE.test(value) ? { kind, countyCode: value } : null;
-    default:
-      return null;
-  }
+  const actor = parseActor(code);
+  if (actor === null) return null;
+  return actor.kind === 'municipality'
+    ? { kind: 'municipality', municipalityCode: actor.municipalityCode, countyCode: countyOfMunicipalityCode(actor.municipalityCode) }
+    : actor;
 }
 
 export function actorCode(actor: ActorRef): string {
