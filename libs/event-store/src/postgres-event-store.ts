@@ -1,5 +1,5 @@
 import { DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendOutcome, AppendResult, IdentityClaim, NewEvent, StreamAppend } from './event-store.port';
+import { AppendOptions, AppendOutcome, AppendResult, IdentityClaim, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { APPEND_LOCK_KEY } from './sql/postgres-append-function';
 import { PostgresDatabase, PostgresExecutor } from './sql/postgres-database';
@@ -95,11 +95,6 @@ export class PostgresEventStore extends SqlEventStore {
   static async create(db: PostgresDatabase, options: SqlEventStoreOptions = {}): Promise<PostgresEventStore> {
     await runMigrations(db, EVENT_STORE_MIGRATION_NAME, EVENT_STORE_MIGRATIONS);
     return new PostgresEventStore(db, options);
-  }
-
-  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const [result] = await this.appendMany([{ streamId, events, options }]);
-    return result;
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {

@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { DuplicateEventConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendOutcome, AppendResult, ExpectedVersion, NewEvent, StreamAppend } from './event-store.port';
+import { AppendOptions, AppendOutcome, AppendResult, ExpectedVersion, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { SqliteDatabase } from './sql/sqlite-database';
 import {
@@ -43,11 +43,6 @@ export class SqliteEventStore extends SqlEventStore {
   static async create(db: SqliteDatabase, options: SqlEventStoreOptions = {}): Promise<SqliteEventStore> {
     await runMigrations(db, EVENT_STORE_MIGRATION_NAME, EVENT_STORE_MIGRATIONS);
     return new SqliteEventStore(db, options);
-  }
-
-  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const [result] = await this.appendMany([{ streamId, events, options }]);
-    return result;
   }
 
   async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {

@@ -1,7 +1,9 @@
 import { type ActorKind, type ActorRef, isNationalAgency, parseActorRef } from './actor';
 
-export const ROLES = ['integration', 'caseworker', 'analyst', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from '@kedja/auth';
+
+// The roles a token may carry are defined once, where tokens are verified.
+export { ROLES, type Role };
 
 export interface Principal {
   readonly sub: string;

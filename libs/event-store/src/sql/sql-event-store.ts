@@ -355,7 +355,10 @@ export abstract class SqlEventStore implements EventStore {
     this.appended.setMaxListeners(0);
   }
 
-  abstract append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
+  async append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    const [result] = await this.appendMany([{ streamId, events, options }]);
+    return result;
+  }
 
   abstract appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
 
