@@ -1,6 +1,6 @@
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { maskPersonalIdentifiers } from './mask';
+import { maskSubject } from '@kedja/access';
 import { MetricsRegistry } from './metrics.service';
 
 /** Access log and request metrics. Paths are masked: a caller may put a personnummer in a URL. */
@@ -20,7 +20,7 @@ export class RequestLogMiddleware implements NestMiddleware {
       this.metrics.requests.inc({ method: request.method, route, status: String(response.statusCode) });
       this.metrics.latency.observe({ method: request.method, route }, seconds);
       if (RequestLogMiddleware.enabled) {
-        this.logger.log(`${request.method} ${maskPersonalIdentifiers(request.originalUrl)} ${response.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
+        this.logger.log(`${request.method} ${maskSubject(request.originalUrl)} ${response.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
       }
     });
     next();
