@@ -189,5 +189,11 @@ export interface EventStore {
   /** How many events lie after `position` (for lag reporting); exact or a close estimate. */
   countAfter(position: Position | null): Promise<number>;
 
+  /**
+   * Resolves once everything the store has committed so far is durable. Appends already resolve
+   * only after their own events are; call this before acknowledging something found by a read
+   * (an event already recorded, say), which on SQLite may be visible a moment before it is on disk.
+   */
+  sync(): Promise<void>;
   close(): Promise<void>;
 }

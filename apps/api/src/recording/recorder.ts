@@ -189,6 +189,9 @@ export class Recorder {
         for (const i of p.indices) results[i] = { id: (items[i] as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
       }
+    } else if (results.some((result) => result.status === 'duplicate')) {
+      // "Already recorded" is an acknowledgement too: only once the original is surely on disk.
+      await this.store.sync();
     }
     return results;
   }
@@ -240,10 +243,10 @@ export class Recorder {
       { type: event.type, data: event.data, eventId: event.id, source: event.source, time: event.time, actor: actor!, now: now.toISOString() } as never,
       target.state,
     );
-    if (!decision.ok) reject(decision.code as ProblemCode, decision.detail);
+    if (!decision.ok) return reject(decision.code as ProblemCode, decision.detail);
 
-    const recorded = { eventId: event.id, source: event.source, type: event.type, time: event.time, data: event.data, actor: actorCode };
-    target.state = evolve(target.state, recorded as never);
+    // The decision's own event object: decide may already have computed the facts after it.
+    target.state = evolve(target.state, decision.events[0]);
     target.events.push({
       eventId: event.id,
       source: event.source,

@@ -4,6 +4,7 @@ import { countyOfMunicipality } from '../code-lists/municipalities';
 import { instant } from '../catalogue/dates';
 import type { EventDataMap, EventType } from '../catalogue/events';
 import { effectiveEvents, factsAsOf, replay, retractionKey, step } from './facts';
+import { latestInstant, rememberFactsAfter } from './memo';
 import type { PersonFacts, PersonState, RecordedEvent } from './state';
 
 export type Command = {
@@ -51,8 +52,10 @@ export function decide(command: Command, state: PersonState): Decision {
   } else {
     const scope = checkScope(command, state);
     if (scope) return scope;
-    const rule = checkRules(command, state);
+    const candidate = toRecorded(command);
+    const rule = checkRules(command, candidate, state);
     if (rule) return reject('rule-violation', rule);
+    return { ok: true, events: [candidate] };
   }
   return { ok: true, events: [toRecorded(command)] };
 }
@@ -113,24 +116,33 @@ function checkScope(command: Command, state: PersonState): Decision | undefined 
  * The command is refused if the event breaks a rule there, or if it makes a later event break
  * one (e.g. a late-reported programme start inside an already reported programme).
  */
-function checkRules(command: Command, state: PersonState): string | undefined {
-  const candidate = toRecorded(command);
+function checkRules(command: Command, candidate: RecordedEvent, state: PersonState): string | undefined {
   const t = instant(command.time);
   // Most facts arrive after everything already recorded (by event time): then no later event can
   // be broken and the maintained facts are the replay of the effective history, so one step is
   // the whole check. Only late-reported events pay for the insert-and-replay below.
-  if (state.history.every((e) => instant(e.time) <= t)) {
-    const violation = step(state.facts, candidate).violation;
-    return violation ? `${command.type}: ${violation}` : undefined;
+  if (latestInstant(state.history) <= t) {
+    const result = step(state.facts, candidate);
+    if (result.violation) return `${command.type}: ${result.violation}`;
+    // evolve steps the same facts with the same event (its time is at or after lastEventAt).
+    rememberFactsAfter(candidate, state, result.facts);
+    return undefined;
   }
   const existing = effectiveEvents(state);
   let at = existing.findIndex((e) => instant(e.time) > t);
   if (at < 0) at = existing.length;
   const withNew = [...existing.slice(0, at), candidate, ...existing.slice(at)];
-  const after = replay(withNew).violations;
+  const replayed = replay(withNew);
+  const after = replayed.violations;
   // A clean replay is the common outcome; only then is the history without the event needed, to
   // tell violations this event causes from ones the history already had.
-  if (after.size === 0) return undefined;
+  if (after.size === 0) {
+    // evolve replays the same order (the candidate after equal times) when the event is earlier
+    // than the last applied one; otherwise it steps, and computes that itself.
+    const last = state.facts.lastEventAt;
+    if (last !== undefined && t < instant(last)) rememberFactsAfter(candidate, state, replayed.facts);
+    return undefined;
+  }
   const own = after.get(retractionKey(candidate.source, candidate.eventId));
   if (own) return `${command.type}: ${own}`;
   const before = replay(existing).violations;

@@ -1,5 +1,6 @@
 import { instant } from '../catalogue/dates';
 import { effectiveEvents, replay, step } from './facts';
+import { extendLatest, recalledFactsAfter } from './memo';
 import type { PersonState, RecordedEvent } from './state';
 
 /**
@@ -9,6 +10,7 @@ import type { PersonState, RecordedEvent } from './state';
  */
 export function evolve(state: PersonState, recorded: RecordedEvent): PersonState {
   const history = [...state.history, recorded];
+  extendLatest(history, state.history, recorded);
   const base = { exists: true, version: state.version + 1, history };
   if (recorded.type === 'EventRetracted') {
     const retractions = [
@@ -17,6 +19,8 @@ export function evolve(state: PersonState, recorded: RecordedEvent): PersonState
     ];
     return { ...base, retractions, facts: replay(effectiveEvents({ history, retractions })).facts };
   }
+  const known = recalledFactsAfter(recorded, state);
+  if (known !== undefined) return { ...base, retractions: state.retractions, facts: known };
   const last = state.facts.lastEventAt;
   if (last === undefined || instant(recorded.time) >= instant(last)) {
     return { ...base, retractions: state.retractions, facts: step(state.facts, recorded).facts };

@@ -19,5 +19,10 @@ export interface SqlExecutor {
 export interface SqlDatabase extends SqlExecutor {
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /**
+   * Resolves once every commit made so far is durable. Writes already wait for their own commit;
+   * this is for answers based on what was read. Absent where visible already means durable.
+   */
+  sync?(): Promise<void>;
   close(): Promise<void>;
 }

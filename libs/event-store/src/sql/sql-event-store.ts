@@ -469,6 +469,10 @@ export abstract class SqlEventStore implements EventStore {
     return subscription;
   }
 
+  sync(): Promise<void> {
+    return this.db.sync?.() ?? Promise.resolve();
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

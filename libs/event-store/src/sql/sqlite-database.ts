@@ -1,13 +1,17 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { AsyncMutex } from './async-mutex';
 import { SqlDatabase, SqlDialect, SqlExecutor } from './sql-database';
+import { WalDurability } from './wal-durability';
 
 /**
- * `FULL` fsyncs the WAL on every commit: an acknowledged event survives a power failure or an OS
- * crash. `NORMAL` fsyncs only at checkpoints: still safe against a crash of this process (the
- * WAL is in the OS page cache), but the last commits can be lost if the machine itself goes down;
- * in exchange single-event appends run roughly twice as fast. The event store is the system of
- * record, so the default is FULL; choose NORMAL for throwaway data or disposable environments.
+ * `FULL`: every commit is on disk before the call that made it resolves; an acknowledged event
+ * survives a power failure or an OS crash. (Implemented with SQLite's `synchronous=NORMAL` plus
+ * an `fdatasync` of the WAL off the event loop, shared by concurrent commits: see
+ * `WalDurability`. SQLite's own FULL would block the whole process for each commit's sync.)
+ * `NORMAL` syncs only at checkpoints: still safe against a crash of this process (the WAL is in
+ * the OS page cache), but the last commits can be lost if the machine itself goes down. The event
+ * store is the system of record, so the default is FULL; choose NORMAL for throwaway data or
+ * disposable environments.
  */
 export type SqliteSynchronous = 'FULL' | 'NORMAL';
 
@@ -81,26 +85,42 @@ export class SqliteDatabase implements SqlDatabase {
   private readonly mutex = new AsyncMutex();
   private readonly statements = new Map<string, Prepared>();
   private closed = false;
+  /** Present when commits must be on disk before they are acknowledged (FULL on a file). */
+  private readonly durability: WalDurability | undefined;
 
   constructor(options: SqliteDatabaseOptions) {
     this.file = options.file;
     this.connection = new BetterSqlite3(options.file);
-    if (options.file !== ':memory:') this.connection.pragma('journal_mode = WAL');
-    this.connection.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    const onDisk = options.file !== ':memory:' && options.file !== '';
+    if (onDisk) this.connection.pragma('journal_mode = WAL');
+    const synchronous = options.synchronous ?? 'FULL';
+    this.durability = onDisk && synchronous === 'FULL' ? new WalDurability(options.file) : undefined;
+    this.connection.pragma(`synchronous = ${this.durability ? 'NORMAL' : synchronous}`);
     this.connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.connection.pragma('foreign_keys = ON');
   }
 
   query<T = Record<string, unknown>>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    return this.outside(() => this.querySync<T>(sql, params));
+    return this.durableIfWritten(() => this.outside(() => this.querySync<T>(sql, params)));
   }
 
   execute(sql: string, params: readonly unknown[] = []): Promise<number> {
-    return this.outside(() => this.executeSync(sql, params));
+    return this.durableIfWritten(() => this.outside(() => this.executeSync(sql, params)));
+  }
+
+  /**
+   * Resolves once every commit made so far on this connection is on disk. Reads do not wait for
+   * it (a reader may see a commit a moment before it is on disk, as with SQLite's NORMAL); a
+   * caller that acknowledges something from what it read (say, "already recorded") awaits this
+   * first, so it never acknowledges what a power failure could still take back. Any later write
+   * of the caller's own also covers it: commits reach the disk in order.
+   */
+  sync(): Promise<void> {
+    return this.durability?.barrier() ?? Promise.resolve();
   }
 
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
-    return this.mutex.runExclusive(async () => {
+    return this.durable(this.mutex.runExclusive(async () => {
       // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
       // writes can fail with SQLITE_BUSY on the lock upgrade, which busy_timeout cannot fix.
       this.connection.exec('BEGIN IMMEDIATE');
@@ -119,6 +139,7 @@ export class SqliteDatabase implements SqlDatabase {
       try {
         const result = await fn(tx);
         this.connection.exec('COMMIT');
+        this.durability?.noteCommit();
         return result;
       } catch (error) {
         if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
@@ -126,7 +147,7 @@ export class SqliteDatabase implements SqlDatabase {
       } finally {
         open = false;
       }
-    });
+    }));
   }
 
   /**
@@ -135,16 +156,20 @@ export class SqliteDatabase implements SqlDatabase {
    * append costs no more than the driver's own calls.
    */
   exclusive<T>(fn: (connection: BetterSqlite3.Database) => T): Promise<T> {
-    const run = () => this.connection.transaction(() => fn(this.connection)).immediate();
+    const run = () => {
+      const result = this.connection.transaction(() => fn(this.connection)).immediate();
+      this.durability?.noteCommit();
+      return result;
+    };
     if (this.closed) return Promise.reject(new Error('database is closed'));
     if (!this.mutex.isLocked) {
       try {
-        return Promise.resolve(run());
+        return this.durable(Promise.resolve(run()));
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return this.mutex.runExclusive(run);
+    return this.durable(this.mutex.runExclusive(run));
   }
 
   /** A cached prepared statement for SQL already written with `?` placeholders. */
@@ -159,6 +184,23 @@ export class SqliteDatabase implements SqlDatabase {
       this.statements.clear();
       this.connection.close();
     });
+    await this.durability?.close();
+  }
+
+  /**
+   * Resolves with the operation's result once its commit (and every one before it) is on disk;
+   * the wait happens after the mutex is released, so other work goes on while the disk syncs.
+   */
+  private durable<T>(operation: Promise<T>): Promise<T> {
+    if (!this.durability) return operation;
+    return operation.then((result) => this.durability!.barrier().then(() => result));
+  }
+
+  /** `durable` for a statement that may or may not write: a plain read does not wait. */
+  private durableIfWritten<T>(operation: () => Promise<T>): Promise<T> {
+    if (!this.durability) return operation();
+    const before = this.durability.commits;
+    return operation().then((result) => (this.durability!.commits === before ? result : this.durability!.barrier().then(() => result)));
   }
 
   private outside<T>(fn: () => T): Promise<T> {
@@ -196,6 +238,7 @@ export class SqliteDatabase implements SqlDatabase {
     const values = this.bind(entry, params);
     if (!entry.statement.reader) {
       entry.statement.run(...values);
+      if (!this.connection.inTransaction) this.durability?.noteCommit();
       return [];
     }
     return entry.statement.all(...values) as T[];
@@ -205,6 +248,9 @@ export class SqliteDatabase implements SqlDatabase {
     const entry = this.prepared(sql);
     const values = this.bind(entry, params);
     if (entry.statement.reader) return entry.statement.all(...values).length;
-    return entry.statement.run(...values).changes;
+    const changes = entry.statement.run(...values).changes;
+    // Outside a transaction the statement committed on its own.
+    if (!this.connection.inTransaction) this.durability?.noteCommit();
+    return changes;
   }
 }
