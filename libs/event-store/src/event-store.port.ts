@@ -97,6 +97,16 @@ export interface AppendResult {
   readonly nextExpectedVersion: number;
 }
 
+export interface AppendManyOptions {
+  /**
+   * Resolve as soon as the transaction is committed, possibly before it is on disk (SQLite); the
+   * caller must then await `sync()` before acknowledging any of it. Lets a writer decide and
+   * commit its next transaction while the disk syncs this one. Stores whose commits are durable
+   * when visible ignore it.
+   */
+  readonly deferSync?: boolean;
+}
+
 /** One stream's part of an `appendMany`. */
 export interface StreamAppend {
   readonly streamId: string;
@@ -148,7 +158,7 @@ export interface EventStore {
    * Several `append`s (to distinct or repeated streams, applied in the order given) in one
    * transaction: all are written or, if any throws, none. Results in the same order.
    */
-  appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  appendMany(appends: readonly StreamAppend[], options?: AppendManyOptions): Promise<AppendResult[]>;
 
   readStream(streamId: string, options?: ReadStreamOptions): Promise<StoredEvent[]>;
 

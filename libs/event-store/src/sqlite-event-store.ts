@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { DuplicateEventConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendOutcome, AppendResult, ExpectedVersion, StreamAppend } from './event-store.port';
+import { AppendManyOptions, AppendOptions, AppendOutcome, AppendResult, ExpectedVersion, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { SqliteDatabase } from './sql/sqlite-database';
 import {
@@ -45,11 +45,12 @@ export class SqliteEventStore extends SqlEventStore {
     return new SqliteEventStore(db, options);
   }
 
-  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  async appendMany(appends: readonly StreamAppend[], options: AppendManyOptions = {}): Promise<AppendResult[]> {
     const now = new Date().toISOString();
     const prepared = appends.map((entry) => ({ ...entry, prepared: prepareEvents(entry.streamId, entry.events, now) }));
     const results = await this.db.exclusive(() =>
       prepared.map((entry) => this.appendSync(entry.streamId, entry.prepared, entry.options, now, entry.options.identities ?? [])),
+      { deferSync: options.deferSync },
     );
     if (results.some((result) => result.outcomes.some((outcome) => outcome.status === 'recorded'))) this.notifyAppended();
     return results;

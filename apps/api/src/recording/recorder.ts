@@ -117,8 +117,12 @@ export class Recorder {
    * transaction (group commit), each event still with its own result; requests are taken in
    * arrival order, so events about one person keep the order they were posted in.
    */
-  record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
-    return this.commits.submit(items.map((item) => ({ item, poster, requestId })));
+  async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
+    const results = await this.commits.submit(items.map((item) => ({ item, poster, requestId })));
+    // Groups commit without waiting for the disk, so the next group is decided while this one
+    // syncs; nothing is answered before its commit (and every one before it) is on disk.
+    await this.store.sync();
+    return results;
   }
 
   private async recordGroup(posted: readonly Posted[]): Promise<EventResult[]> {
@@ -184,14 +188,11 @@ export class Recorder {
         streamId: p.personId,
         events: p.events,
         options: { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities },
-      })));
+      })), { deferSync: true });
       for (const p of work) {
         for (const i of p.indices) results[i] = { id: (items[i] as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
       }
-    } else if (results.some((result) => result.status === 'duplicate')) {
-      // "Already recorded" is an acknowledgement too: only once the original is surely on disk.
-      await this.store.sync();
     }
     return results;
   }

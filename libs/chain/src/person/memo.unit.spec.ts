@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { parseActor } from '../actors/actor';
+import { actorCode, parseActor } from '../actors/actor';
 import { CATALOGUE, EVENT_TYPES, EXAMPLES, type EventType } from '../catalogue';
 import { instant } from '../catalogue/dates';
 import { countyOfMunicipality } from '../code-lists/municipalities';
@@ -51,7 +51,7 @@ describe('decide/evolve caches', () => {
           const target = posted[s.pick % posted.length];
           type = 'EventRetracted';
           data = { eventId: target.eventId, reason: 'erroneous' };
-          actor = target.actor;
+          actor = typeof target.actor === 'string' ? target.actor : actorCode(target.actor);
           source = target.source;
         } else {
           type = s.type;

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { DuplicateEventConflictError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
 import {
+  AppendManyOptions,
   AppendOptions,
   AppendOutcome,
   AppendResult,
@@ -360,7 +361,7 @@ export abstract class SqlEventStore implements EventStore {
     return result;
   }
 
-  abstract appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]>;
+  abstract appendMany(appends: readonly StreamAppend[], options?: AppendManyOptions): Promise<AppendResult[]>;
 
   /** Positions are bound as numbers on SQLite and as decimal text (BIGINT) on PostgreSQL. */
   protected abstract bindPosition(position: number): number | string;

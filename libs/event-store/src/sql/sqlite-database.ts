@@ -155,21 +155,23 @@ export class SqliteDatabase implements SqlDatabase {
    * as `transaction()`. The event store appends through this: with no awaits inside, a whole
    * append costs no more than the driver's own calls.
    */
-  exclusive<T>(fn: (connection: BetterSqlite3.Database) => T): Promise<T> {
+  exclusive<T>(fn: (connection: BetterSqlite3.Database) => T, options: { readonly deferSync?: boolean } = {}): Promise<T> {
     const run = () => {
       const result = this.connection.transaction(() => fn(this.connection)).immediate();
       this.durability?.noteCommit();
       return result;
     };
+    // deferSync: resolve once committed; the caller awaits sync() before acknowledging.
+    const durable = <R>(operation: Promise<R>) => (options.deferSync ? operation : this.durable(operation));
     if (this.closed) return Promise.reject(new Error('database is closed'));
     if (!this.mutex.isLocked) {
       try {
-        return this.durable(Promise.resolve(run()));
+        return durable(Promise.resolve(run()));
       } catch (error) {
         return Promise.reject(error);
       }
     }
-    return this.durable(this.mutex.runExclusive(run));
+    return durable(this.mutex.runExclusive(run));
   }
 
   /** A cached prepared statement for SQL already written with `?` placeholders. */
