@@ -1,6 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { AsyncMutex } from './async-mutex';
 import { SqlDatabase, SqlDialect, SqlExecutor } from './sql-database';
+import { SqliteCheckpointer } from './sqlite-checkpointer';
 import { WalDurability } from './wal-durability';
 
 /**
@@ -21,6 +22,8 @@ export interface SqliteDatabaseOptions {
   readonly synchronous?: SqliteSynchronous;
   /** How long a writer waits for another process's write lock before failing. */
   readonly busyTimeoutMs?: number;
+  /** Checkpoint the WAL from a worker thread instead of inside commits (default true for files). */
+  readonly backgroundCheckpoints?: boolean;
 }
 
 interface Prepared {
@@ -30,6 +33,15 @@ interface Prepared {
 }
 
 const MAX_CACHED_STATEMENTS = 500;
+
+/** Commits before the background checkpointer starts (short-lived databases never need one). */
+const CHECKPOINTER_AFTER_COMMITS = 64;
+
+/**
+ * The main connection's own automatic checkpoint, in pages: only a safety net behind the
+ * background checkpointer (SQLite's default is 1,000 pages, about 4 MB).
+ */
+const SAFETY_NET_CHECKPOINT_PAGES = 16_000;
 
 /**
  * Translates `$1, $2, ...` to anonymous `?`: better-sqlite3 does not bind numbered `?NNN`
@@ -87,6 +99,9 @@ export class SqliteDatabase implements SqlDatabase {
   private closed = false;
   /** Present when commits must be on disk before they are acknowledged (FULL on a file). */
   private readonly durability: WalDurability | undefined;
+  private readonly checkpointsInBackground: boolean;
+  private checkpointer: SqliteCheckpointer | undefined;
+  private commitCount = 0;
 
   constructor(options: SqliteDatabaseOptions) {
     this.file = options.file;
@@ -96,6 +111,8 @@ export class SqliteDatabase implements SqlDatabase {
     const synchronous = options.synchronous ?? 'FULL';
     this.durability = onDisk && synchronous === 'FULL' ? new WalDurability(options.file) : undefined;
     this.connection.pragma(`synchronous = ${this.durability ? 'NORMAL' : synchronous}`);
+    this.checkpointsInBackground = onDisk && options.backgroundCheckpoints !== false;
+    if (this.checkpointsInBackground) this.connection.pragma(`wal_autocheckpoint = ${SAFETY_NET_CHECKPOINT_PAGES}`);
     this.connection.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
     this.connection.pragma('foreign_keys = ON');
   }
@@ -139,7 +156,7 @@ export class SqliteDatabase implements SqlDatabase {
       try {
         const result = await fn(tx);
         this.connection.exec('COMMIT');
-        this.durability?.noteCommit();
+        this.committed();
         return result;
       } catch (error) {
         if (this.connection.inTransaction) this.connection.exec('ROLLBACK');
@@ -158,7 +175,7 @@ export class SqliteDatabase implements SqlDatabase {
   exclusive<T>(fn: (connection: BetterSqlite3.Database) => T, options: { readonly deferSync?: boolean } = {}): Promise<T> {
     const run = () => {
       const result = this.connection.transaction(() => fn(this.connection)).immediate();
-      this.durability?.noteCommit();
+      this.committed();
       return result;
     };
     // deferSync: resolve once committed; the caller awaits sync() before acknowledging.
@@ -181,12 +198,21 @@ export class SqliteDatabase implements SqlDatabase {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    await this.checkpointer?.close();
     await this.mutex.runExclusive(() => {
       this.closed = true;
       this.statements.clear();
       this.connection.close();
     });
     await this.durability?.close();
+  }
+
+  /** Called after every commit of this connection. */
+  private committed(): void {
+    this.durability?.noteCommit();
+    if (++this.commitCount === CHECKPOINTER_AFTER_COMMITS && this.checkpointsInBackground && !this.closed) {
+      this.checkpointer = new SqliteCheckpointer(this.file);
+    }
   }
 
   /**
@@ -240,7 +266,7 @@ export class SqliteDatabase implements SqlDatabase {
     const values = this.bind(entry, params);
     if (!entry.statement.reader) {
       entry.statement.run(...values);
-      if (!this.connection.inTransaction) this.durability?.noteCommit();
+      if (!this.connection.inTransaction) this.committed();
       return [];
     }
     return entry.statement.all(...values) as T[];
@@ -252,7 +278,7 @@ export class SqliteDatabase implements SqlDatabase {
     if (entry.statement.reader) return entry.statement.all(...values).length;
     const changes = entry.statement.run(...values).changes;
     // Outside a transaction the statement committed on its own.
-    if (!this.connection.inTransaction) this.durability?.noteCommit();
+    if (!this.connection.inTransaction) this.committed();
     return changes;
   }
 }

@@ -102,3 +102,24 @@ describe('SQLite durability (synchronous FULL without blocking the event loop)',
     expect(spy).not.toHaveBeenCalled();
   });
 });
+
+describe('SQLite background checkpoints', () => {
+  it('copies the WAL into the database file from a worker, without a checkpoint inside any commit', async () => {
+    const file = nextFile();
+    const { store } = await openEventStore({ kind: 'sqlite', file });
+    try {
+      const sizeBefore = fs.statSync(file).size;
+      const payload = { text: 'x'.repeat(2000) };
+      for (let i = 0; i < 200; i++) await store.append(`k-${i}`, [newEvent({ data: payload })], { expectedVersion: 'no-stream' });
+      // 200 commits of ~2 kB stay far below the main connection's safety-net threshold (16,000
+      // pages), so only the worker can have copied the pages into the database file.
+      for (let waited = 0; fs.statSync(file).size < sizeBefore + 200 * 2000 && waited < 5000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(fs.statSync(file).size).toBeGreaterThanOrEqual(sizeBefore + 200 * 2000);
+      expect((await store.readStream('k-199'))[0].data).toEqual(payload);
+    } finally {
+      await store.close();
+    }
+  });
+});
