@@ -49,7 +49,8 @@ export class SqliteEventStore extends SqlEventStore {
     const now = new Date().toISOString();
     const prepared = appends.map((entry) => ({ ...entry, prepared: prepareEvents(entry.streamId, entry.events, now) }));
     const results = await this.db.exclusive(() =>
-      prepared.map((entry) => this.appendSync(entry.streamId, entry.prepared, entry.options, now, entry.options.identities ?? [])),
+      (prepared.length > 1 ? this.appendAllOptimistic(prepared, now) : undefined)
+        ?? prepared.map((entry) => this.appendSync(entry.streamId, entry.prepared, entry.options, now, entry.options.identities ?? [])),
       { deferSync: options.deferSync },
     );
     if (results.some((result) => result.outcomes.some((outcome) => outcome.status === 'recorded'))) this.notifyAppended();
@@ -162,6 +163,73 @@ export class SqliteEventStore extends SqlEventStore {
       }
     }
     return { outcomes: plan.outcomes, nextExpectedVersion: plan.nextExpectedVersion };
+  }
+
+  /**
+   * The common case of a many-stream append (the recorder's group of persons): every expected
+   * version holds, no (source, eventId) is stored, every identifier is free. Then the whole group
+   * costs one version lookup per stream, one claim per identifier and one INSERT per 100 rows,
+   * instead of a head lookup and an INSERT per stream. Anything unusual rolls back to the
+   * savepoint and returns undefined, and each stream goes through `appendSync` as before.
+   */
+  private appendAllOptimistic(
+    appends: ReadonlyArray<StreamAppend & { readonly prepared: readonly PreparedEvent[] }>,
+    now: string,
+  ): AppendResult[] | undefined {
+    const versionOf = this.db.prepare('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?');
+    const versions = new Map<string, number>();
+    const starts: number[] = new Array(appends.length);
+    for (let index = 0; index < appends.length; index++) {
+      const { streamId, prepared, options } = appends[index];
+      let current = versions.get(streamId);
+      if (current === undefined) current = (versionOf.get(streamId) as { v: number | null }).v ?? 0;
+      if (!versionMatches(options.expectedVersion, current)) return undefined;
+      starts[index] = current;
+      versions.set(streamId, current + prepared.length);
+    }
+    let position = ((this.db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0) + 1;
+    this.db.connection.exec('SAVEPOINT kedja_append_all');
+    try {
+      const claim = this.db.prepare(
+        'INSERT INTO identities (kind, value, stream_id, claimed_time) VALUES (?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',
+      );
+      const owner = this.db.prepare('SELECT stream_id FROM identities WHERE kind = ? AND value = ?');
+      for (const { streamId, options } of appends) {
+        for (const identity of options.identities ?? []) {
+          if (claim.run(identity.kind, identity.value, streamId, now).changes > 0) continue;
+          const row = owner.get(identity.kind, identity.value) as { stream_id: string } | undefined;
+          if (row?.stream_id !== streamId) throw new NeedsCheckedAppend();
+        }
+      }
+      const results: AppendResult[] = new Array(appends.length);
+      const pending: unknown[] = [];
+      let rows = 0;
+      for (let index = 0; index < appends.length; index++) {
+        const { streamId, prepared } = appends[index];
+        const outcomes: AppendOutcome[] = new Array(prepared.length);
+        for (let i = 0; i < prepared.length; i++) {
+          const event = prepared[i];
+          const version = starts[index] + i + 1;
+          pending.push(position, streamId, version, event.eventId, event.source, event.type, event.eventTime,
+            event.recordedTime, event.receivedTime, event.data, event.metadata);
+          outcomes[i] = { eventId: event.eventId, source: event.source, status: 'recorded', position: String(position), streamVersion: version };
+          position++;
+          if (++rows === INSERT_CHUNK) {
+            this.insertStatement(rows).run(pending);
+            pending.length = 0;
+            rows = 0;
+          }
+        }
+        results[index] = { outcomes, nextExpectedVersion: starts[index] + prepared.length };
+      }
+      if (rows > 0) this.insertStatement(rows).run(pending);
+      this.db.connection.exec('RELEASE kedja_append_all');
+      return results;
+    } catch (error) {
+      this.db.connection.exec('ROLLBACK TO kedja_append_all; RELEASE kedja_append_all');
+      if (error instanceof NeedsCheckedAppend || isDuplicateKey(error)) return undefined;
+      throw error;
+    }
   }
 
   /** Rows get consecutive positions and versions from the given first ones. */

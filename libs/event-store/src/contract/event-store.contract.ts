@@ -266,6 +266,35 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect(await store.resolveIdentity('pnr', '1')).toBeNull();
       });
 
+      it('reports a stored event in one part of an appendMany as duplicate and records the rest', async () => {
+        const stored = newEvent();
+        await store.append('d-1', [stored], { expectedVersion: 'no-stream' });
+        const results = await store.appendMany([
+          { streamId: 'd-2', events: [newEvent()], options: { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'D2' }] } },
+          { streamId: 'd-1', events: [stored, newEvent()], options: { expectedVersion: 1 } },
+        ]);
+        expect(results.map((result) => result.outcomes.map((outcome) => outcome.status))).toEqual([['recorded'], ['duplicate', 'recorded']]);
+        expect(results[1].outcomes[1].streamVersion).toBe(2);
+        expect(await store.readStream('d-1')).toHaveLength(2);
+        expect(await store.resolveIdentity('dossier', 'D2')).toBe('d-2');
+      });
+
+      it('numbers an appendMany of many streams across statement boundaries without gaps', async () => {
+        const appends = Array.from({ length: 90 }, (_, i) => ({
+          streamId: `b-${i % 30}`,
+          events: [newEvent(), newEvent()],
+          options: { expectedVersion: i < 30 ? ('no-stream' as const) : Math.floor(i / 30) * 2 },
+        }));
+        const results = await store.appendMany(appends);
+        const positions = results.flatMap((result) => result.outcomes.map((outcome) => BigInt(outcome.position)));
+        expect(positions).toHaveLength(180);
+        for (let index = 1; index < positions.length; index++) expect(positions[index]).toBe(positions[index - 1] + 1n);
+        expect(results[89].nextExpectedVersion).toBe(6);
+        const stream = await store.readStream('b-29');
+        expect(stream.map((event) => event.streamVersion)).toEqual([1, 2, 3, 4, 5, 6]);
+        expect(stream.map((event) => event.eventId)).toEqual([29, 59, 89].flatMap((i) => appends[i].events.map((event) => event.eventId)));
+      });
+
       it('checks the version of a repeated stream against the earlier part of the same appendMany', async () => {
         const error = await store
           .appendMany([
