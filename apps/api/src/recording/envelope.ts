@@ -1,4 +1,4 @@
-import { isEventType, validateEventData, isValidPersonalIdentityNumber, isDossierNumber } from '@kedja/chain';
+import { daysInMonth, isEventType, validateEventData, isValidPersonalIdentityNumber, isDossierNumber } from '@kedja/chain';
 import { isActorCode } from '@kedja/auth';
 import { FieldError, problem, ProblemBody } from '../problems/problem';
 
@@ -49,9 +49,9 @@ export function parseRfc3339(value: unknown): number | null {
   const [, y, mo, d, h, mi, s] = m;
   const month = Number(mo), day = Number(d), hour = Number(h), minute = Number(mi), second = Number(s);
   if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 60) return null;
-  const daysInMonth = new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
-  if (day < 1 || day > daysInMonth) return null;
-  const ms = Date.parse(value.toUpperCase());
+  if (day < 1 || day > daysInMonth(Number(y), month)) return null;
+  // Date.parse wants the upper-case T and Z that RFC 3339 also allows in lower case.
+  const ms = Date.parse(value[10] === 'T' && value[value.length - 1] !== 'z' ? value : value.toUpperCase());
   return Number.isNaN(ms) ? null : ms;
 }
 
@@ -143,6 +143,7 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
     }
   }
 
+  let timeText: string | undefined;
   let unknownType = false;
   if (typeof raw.type !== 'string' || raw.type === '') errors.push({ path: 'type', message: 'is required: an event type of the catalogue' });
   else if (!isEventType(raw.type)) unknownType = true;
@@ -152,7 +153,7 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
   else if (typeof raw.type === 'string' && !unknownType) {
     // Rules relative to the event time (birth year, planned end) use receipt time when `time`
     // itself is bad, so every bad data field is still named in one answer.
-    errors.push(...validateEventData(raw.type as never, raw.data, { time: new Date(time ?? ctx.now).toISOString() }));
+    errors.push(...validateEventData(raw.type as never, raw.data, { time: timeText ??= new Date(time ?? ctx.now).toISOString() }));
   }
 
   if (unknownType && errors.length === 0) {
@@ -168,7 +169,7 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
       id: id!,
       source: source!,
       type: raw.type as string,
-      time: new Date(time!).toISOString(),
+      time: timeText ?? new Date(time!).toISOString(),
       subject: subject as Subject,
       data: raw.data as Record<string, unknown>,
       actor,

@@ -3,4 +3,4 @@ export * from './catalogue';
 export * from './validate';
 export * from './json-schema';
 export * from './examples';
-export { isCalendarDate, isRfc3339, addMonths, dateOfTime, daysBetween } from './dates';
+export { isCalendarDate, isRfc3339, addMonths, dateOfTime, daysBetween, daysInMonth } from './dates';

@@ -11,12 +11,23 @@ const DOSSIER = /^\d{2}-\d{6}$/;
 /** A personnummer or samordningsnummer written as exactly 12 digits, `YYYYMMDDNNNC`. */
 export function isValidPersonalIdentityNumber(value: unknown): value is string {
   if (typeof value !== 'string' || !TWELVE_DIGITS.test(value)) return false;
-  try {
-    return Personnummer.valid(value, { allowCoordinationNumber: true, allowInterimNumber: false });
-  } catch {
-    return false;
+  // A person's number comes back with every event about them (as the pnr: subject), and the
+  // library's parse showed in ingest profiles; the answer for a string never changes.
+  let valid = checkedNumbers.get(value);
+  if (valid === undefined) {
+    try {
+      valid = Personnummer.valid(value, { allowCoordinationNumber: true, allowInterimNumber: false });
+    } catch {
+      valid = false;
+    }
+    if (checkedNumbers.size >= CHECKED_NUMBERS) checkedNumbers.clear();
+    checkedNumbers.set(value, valid);
   }
+  return valid;
 }
+
+const checkedNumbers = new Map<string, boolean>();
+const CHECKED_NUMBERS = 50_000;
 
 export function isCoordinationNumber(value: string): boolean {
   if (!isValidPersonalIdentityNumber(value)) return false;
