@@ -1,75 +1,17 @@
-import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
-import { ProblemError } from '../problems/problem';
-import { KEDJA_CONFIG } from '../runtime/tokens';
-import type { KedjaConfig } from '../config/config';
-import { binaryToStructured, hasBinaryHeaders, parseStructuredEvent, type ParseContext } from './envelope';
-import { RecordEvents } from './record-events.command';
-import type { EventResult } from './recorder';
-import { RecordingMetrics } from '../metrics/metrics.service';
-
-const AGENCY_ACTOR = /^(migrationsverket|skatteverket|arbetsformedlingen|forsakringskassan|municipality:\d{4}|region:\d{2})$/;
+import { EventsIntake } from './events.intake';
 
 @Controller('v1/events')
 export class EventsController {
-  constructor(
-    private readonly commands: CommandBus,
-    @Inject(KEDJA_CONFIG) private readonly config: KedjaConfig,
-    private readonly metrics: RecordingMetrics,
-  ) {}
+  constructor(private readonly intake: EventsIntake) {}
 
   @Post()
   @HttpCode(200)
   async post(@Req() request: Request, @Res({ passthrough: true }) response: Response, @CurrentPrincipal() principal: Principal) {
-    const importing = principal.roles.includes('admin') && principal.actor === 'platform';
-    if (!importing && !(principal.roles.includes('integration') && AGENCY_ACTOR.test(principal.actor))) {
-      throw new ProblemError('not-permitted', 'Posting events needs the integration role of a reporting agency, or an admin of actor platform importing history.');
-    }
-    const contentType = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-    const body: unknown = request.body;
-    const ctx: ParseContext = { now: Date.now(), importing, tokenActor: principal.actor };
-    const poster = { sub: principal.sub, actor: principal.actor, importing };
-    const requestId = typeof request.headers['x-request-id'] === 'string' ? request.headers['x-request-id'].slice(0, 128) : undefined;
-
-    let batch: boolean;
-    let raws: unknown[];
-    if (contentType === 'application/cloudevents-batch+json') {
-      if (!Array.isArray(body)) throw new ProblemError('invalid-event', 'A batch must be a JSON array of events.', [{ path: '', message: 'must be a JSON array' }]);
-      batch = true;
-      raws = body;
-    } else if (contentType === 'application/cloudevents+json') {
-      batch = false;
-      raws = [body];
-    } else if (contentType === 'application/json') {
-      if (Array.isArray(body)) {
-        batch = true;
-        raws = body;
-      } else if (hasBinaryHeaders(request.headers)) {
-        batch = false;
-        raws = [binaryToStructured(request.headers, body)];
-      } else {
-        batch = false;
-        raws = [body];
-      }
-    } else {
-      throw new ProblemError('unsupported-media-type', 'Send application/cloudevents+json, application/cloudevents-batch+json or application/json.');
-    }
-    if (raws.length > this.config.maxBatch) {
-      throw new ProblemError('payload-too-large', `A batch holds at most ${this.config.maxBatch} events.`);
-    }
-
-    const parsed = raws.map((raw) => parseStructuredEvent(raw, ctx));
-    const results = await this.commands.execute(new RecordEvents(parsed, poster, requestId));
-    this.metrics.count(results);
-    if (batch) return { results };
-    return this.single(results[0], response);
-  }
-
-  private single(result: EventResult, response: Response) {
-    if (result.status === 'rejected') throw new ProblemError(result.problem!.code as never, result.problem!.detail, result.problem!.errors);
-    response.status(result.status === 'recorded' ? 201 : 200);
-    return { id: result.id, status: result.status, personId: result.personId };
+    const answer = await this.intake.post(request, principal);
+    response.status(answer.status);
+    return answer.body;
   }
 }

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { KEDJA_RUNTIME } from '../runtime/tokens';
 import type { KedjaRuntime } from '../runtime/runtime';
 import { EventsController } from './events.controller';
+import { EventsIntake } from './events.intake';
 import { RecordEventsHandler } from './record-events.command';
 import { Recorder } from './recorder';
 import { RecordingMetrics } from '../metrics/metrics.service';
@@ -13,6 +14,7 @@ import { RecordingMetrics } from '../metrics/metrics.service';
   providers: [
     { provide: Recorder, useFactory: (runtime: KedjaRuntime) => new Recorder(runtime.store), inject: [KEDJA_RUNTIME] },
     RecordEventsHandler,
+    EventsIntake,
     RecordingMetrics,
   ],
 })
