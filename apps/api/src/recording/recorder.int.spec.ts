@@ -61,3 +61,78 @@ describe('Recorder on SQLite', () => {
     expect(log.indexOf('answer duplicate')).toBeGreaterThan(log.indexOf('sync-done'));
   });
 });
+
+/**
+ * Given an append that takes a while (a store whose appendMany is slowed down, as a PostgreSQL
+ * round trip is), when another request arrives meanwhile, then a request about other people is
+ * decided while the append is in flight, and a request about the same person, even by another
+ * subject form, waits and is decided on the state after it.
+ */
+describe('Recorder pipelining', () => {
+  let opened_: OpenedEventStore;
+  beforeEach(async () => {
+    opened_ = await openEventStore({ kind: 'sqlite', file: path.join(directory, `p-${Date.now()}-${Math.random()}.db`) });
+  });
+  afterEach(() => opened_.store.close());
+
+  const af = { sub: 'af', actor: 'arbetsformedlingen', importing: false };
+  const afCtx = { now: Date.now(), importing: false, tokenActor: 'arbetsformedlingen' };
+  const programme = (id: string, subject: string, type: 'EstablishmentProgrammeStarted' | 'EstablishmentProgrammeEnded', time: string) =>
+    parseStructuredEvent({
+      specversion: '1.0', id, source: 'urn:se:af', type, time, subject,
+      data: type === 'EstablishmentProgrammeStarted' ? { plannedEndDate: '2025-12-31' } : { reason: 'employment' },
+    }, afCtx);
+
+  /** The real store, with each appendMany held back until `release` is called. */
+  function slowStore(log: string[]) {
+    const store = opened_.store;
+    let releases: Array<() => void> = [];
+    const slowed = Object.create(store) as typeof store;
+    slowed.appendMany = async (appends, options) => {
+      log.push(`append ${appends.map((a) => a.events.map((e) => e.eventId).join('+')).join(',')}`);
+      await new Promise<void>((resolve) => releases.push(resolve));
+      return store.appendMany(appends, options);
+    };
+    slowed.findEvents = async (keys) => {
+      log.push(`plan ${keys.map((k) => k.eventId).join('+')}`);
+      return store.findEvents(keys);
+    };
+    return { store: slowed, release: () => { const r = releases; releases = []; r.forEach((f) => f()); } };
+  }
+
+  it('decides a request about someone else while an append is in flight, and one about the same person after it', async () => {
+    const setup = new Recorder(opened_.store);
+    const [a] = await setup.record([opened(1)], poster);
+    const [b] = await setup.record([opened(2)], poster);
+
+    const log: string[] = [];
+    const { store, release } = slowStore(log);
+    const recorder = new Recorder(store);
+    const first = recorder.record([programme('s-a', 'dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual(['plan s-a', 'append s-a']);
+
+    // Someone else: decided now, appended after the first.
+    const other = recorder.record([programme('s-b', 'dossier:10-000002', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual(['plan s-a', 'append s-a', 'plan s-b']);
+    // The same person by another subject form: must see the programme the first request opens.
+    const same = recorder.record([programme('e-a', `person:${a.personId}`, 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(log).toEqual(['plan s-a', 'append s-a', 'plan s-b', 'plan e-a']);
+
+    for (let i = 0; i < 20 && log.length < 7; i++) {
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    release();
+    const results = await Promise.all([first, other, same]);
+    expect(results.map((r) => r[0].status)).toEqual(['recorded', 'recorded', 'recorded']);
+    expect(results[1][0].personId).toBe(b.personId);
+    // e-a was planned once on stale state, then again after s-a landed, and appended last.
+    expect(log.slice(0, 4)).toEqual(['plan s-a', 'append s-a', 'plan s-b', 'plan e-a']);
+    expect(log.slice(4, 6).sort()).toEqual(['append s-b', 'plan e-a']);
+    expect(log.slice(6)).toEqual(['append e-a']);
+    expect((await opened_.store.readStream(a.personId!)).map((e) => e.type)).toEqual(['MigrationCaseOpened', 'EstablishmentProgrammeStarted', 'EstablishmentProgrammeEnded']);
+  });
+});

@@ -7,7 +7,6 @@ import {
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
-import { GroupCommit } from '../core/group-commit';
 import type { ParsedEvent, ValidEvent } from './envelope';
 
 export interface EventResult {
@@ -56,6 +55,50 @@ interface PersonWork {
   readonly events: NewEvent[];
   readonly identities: IdentityClaim[];
   readonly indices: number[];
+}
+
+/** One request waiting in the queue. */
+interface Submission {
+  readonly posted: readonly Posted[];
+  resolve(results: EventResult[]): void;
+  reject(error: unknown): void;
+}
+
+/** A decided group: the results so far (rejections) and what to append per person. */
+interface Plan {
+  readonly results: EventResult[];
+  readonly work: readonly PersonWork[];
+  /** Every person whose state a decision read, including ones whose events were all rejected. */
+  readonly touched: ReadonlySet<string>;
+}
+
+/** The group whose append is in flight: what it touches, and when it is done (either way). */
+interface InFlight {
+  readonly keys: ReadonlySet<string>;
+  readonly persons: ReadonlySet<string>;
+  readonly done: Promise<void>;
+}
+
+/**
+ * The event ids and identifiers a group's events name: a later group naming any of them must see
+ * the earlier group's append (a new dossier, a claimed personnummer, an id already recorded).
+ */
+function requestKeys(posted: readonly Posted[]): Set<string> {
+  const keys = new Set<string>();
+  for (const { item } of posted) {
+    if (!item.ok) continue;
+    const { event } = item;
+    keys.add(`e\u0000${identityKey(event.source, event.id)}`);
+    keys.add(`i\u0000${identityKey(event.subject.kind, event.subject.value)}`);
+    if (event.type === 'PopulationRegistered') keys.add(`i\u0000${identityKey('pnr', event.data.personalIdentityNumber as string)}`);
+  }
+  return keys;
+}
+
+function overlaps(a: ReadonlySet<string>, b: ReadonlySet<string>): boolean {
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
+  for (const key of small) if (large.has(key)) return true;
+  return false;
 }
 
 class Rejection extends Error {
@@ -110,29 +153,111 @@ export class Recorder {
     private readonly cacheSize = 10_000,
   ) {}
 
-  private readonly commits = new GroupCommit<Posted, EventResult>((posted) => this.recordGroup(posted), MAX_GROUP_EVENTS);
+  /** Requests waiting to be decided, in arrival order. */
+  private queue: Submission[] = [];
+  private pumping = false;
+  /** Groups whose appends are in flight or waiting their turn, in group order. */
+  private readonly flights = new Set<InFlight>();
+
+  /**
+   * When the latest in-flight group matching `test` is done (appends run in group order, so
+   * every earlier group is done by then too), or undefined if none matches.
+   */
+  private lastFlight(test: (flight: InFlight) => boolean): Promise<void> | undefined {
+    let last: InFlight | undefined;
+    for (const flight of this.flights) if (test(flight)) last = flight;
+    return last?.done;
+  }
 
   /**
    * Records one request's events. Concurrent requests are decided and appended together in one
    * transaction (group commit), each event still with its own result; requests are taken in
    * arrival order, so events about one person keep the order they were posted in.
+   *
+   * Groups are pipelined: the next group is resolved and decided while the previous one's append
+   * is in flight (on PostgreSQL, a round trip and the server's work), unless the two share an
+   * event id, a subject or a person: then it waits for that append to finish and reads afresh.
+   * Appends themselves still run one at a time, in group order.
    */
   async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
-    const results = await this.commits.submit(items.map((item) => ({ item, poster, requestId })));
-    // Groups commit without waiting for the disk, so the next group is decided while this one
-    // syncs; nothing is answered before its commit (and every one before it) is on disk.
+    const results = await new Promise<EventResult[]>((resolve, reject) => {
+      this.queue.push({ posted: items.map((item) => ({ item, poster, requestId })), resolve, reject });
+      this.pump();
+    });
+    // Groups commit without waiting for the disk (SQLite), so the next group is decided while this
+    // one syncs; nothing is answered before its commit (and every one before it) is on disk.
     await this.store.sync();
     return results;
   }
 
-  private async recordGroup(posted: readonly Posted[]): Promise<EventResult[]> {
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    void (async () => {
+      try {
+        while (this.queue.length > 0) {
+          // Let requests that arrived meanwhile join this group.
+          await new Promise((resolve) => setImmediate(resolve));
+          let count = 0;
+          let take = 0;
+          while (take < this.queue.length && (take === 0 || count + this.queue[take].posted.length <= MAX_GROUP_EVENTS)) {
+            count += this.queue[take].posted.length;
+            take++;
+          }
+          const group = this.queue.splice(0, take);
+          await this.startGroup(group);
+        }
+      } finally {
+        this.pumping = false;
+      }
+    })();
+  }
+
+  /** Decides a group and starts its append; resolves once the append is under way. */
+  private async startGroup(group: readonly Submission[]): Promise<void> {
+    const posted = group.flatMap((submission) => submission.posted);
+    const settle = (results: EventResult[]) => {
+      let offset = 0;
+      for (const submission of group) {
+        submission.resolve(results.slice(offset, offset + submission.posted.length));
+        offset += submission.posted.length;
+      }
+    };
+    const fail = (error: unknown) => {
+      for (const submission of group) submission.reject(error);
+    };
     try {
-      return await this.attempt(posted);
+      const keys = requestKeys(posted);
+      const earlier = this.lastFlight((flight) => overlaps(flight.keys, keys));
+      if (earlier) await earlier;
+      let plan = await this.plan(posted);
+      // Decided on a person an earlier group is still appending for: wait for it and decide again.
+      for (let wait = this.lastFlight((flight) => overlaps(flight.persons, plan.touched)); wait; wait = this.lastFlight((flight) => overlaps(flight.persons, plan.touched))) {
+        await wait;
+        plan = await this.plan(posted);
+      }
+      const previous = this.lastFlight(() => true);
+      const done = (async () => {
+        // One append at a time, in group order.
+        if (previous) await previous;
+        return this.commit(posted, plan);
+      })();
+      const flight: InFlight = { keys, persons: plan.touched, done: done.then(() => undefined, () => undefined) };
+      this.flights.add(flight);
+      done.then(settle, fail).finally(() => this.flights.delete(flight));
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  /** Appends a decided group; a lost race redoes its events one by one against fresh state. */
+  private async commit(posted: readonly Posted[], plan: Plan): Promise<EventResult[]> {
+    try {
+      return await this.append(posted, plan);
     } catch (error) {
       if (!isRace(error)) throw error;
       this.states.clear();
     }
-    // Lost a race for one of the persons: redo each event alone so the others still land.
     const results: EventResult[] = [];
     for (const one of posted) results.push(await this.recordOne(one));
     return results;
@@ -159,6 +284,11 @@ export class Recorder {
   }
 
   private async attempt(posted: readonly Posted[]): Promise<EventResult[]> {
+    return this.append(posted, await this.plan(posted));
+  }
+
+  /** Resolves subjects, checks idempotency and decides every event against the persons' states. */
+  private async plan(posted: readonly Posted[]): Promise<Plan> {
     const items = posted.map((one) => one.item);
     const now = this.clock();
     const results: EventResult[] = new Array(items.length);
@@ -175,14 +305,17 @@ export class Recorder {
       }
       const event = item.event;
       try {
-        results[i] = await this.place(event, i, posted[i].poster, now, persons, identities, seen, prefetched, posted[i].requestId);
+        results[i] = this.place(event, i, posted[i].poster, now, persons, identities, seen, prefetched, posted[i].requestId);
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
         results[i] = { id: event.id, status: 'rejected', problem: error.body };
       }
     }
+    return { results, work: [...persons.values()].filter((p) => p.events.length > 0), touched: new Set(persons.keys()) };
+  }
 
-    const work = [...persons.values()].filter((p) => p.events.length > 0);
+  private async append(posted: readonly Posted[], plan: Plan): Promise<EventResult[]> {
+    const { results, work } = plan;
     if (work.length > 0) {
       await this.store.appendMany(work.map((p) => ({
         streamId: p.personId,
@@ -190,17 +323,17 @@ export class Recorder {
         options: { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities },
       })), { deferSync: true });
       for (const p of work) {
-        for (const i of p.indices) results[i] = { id: (items[i] as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
+        for (const i of p.indices) results[i] = { id: (posted[i].item as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
       }
     }
     return results;
   }
 
-  private async place(
+  private place(
     event: ValidEvent, index: number, poster: Poster, now: Date,
     persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, SeenEvent>, prefetched: Prefetched, requestId?: string,
-  ): Promise<EventResult> {
+  ): EventResult {
     const eventKey = identityKey(event.source, event.id);
     const { kind, value } = event.subject;
     const personId = identities.get(identityKey(kind, value)) ?? prefetched.identities.get(identityKey(kind, value)) ?? null;
