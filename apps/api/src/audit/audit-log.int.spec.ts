@@ -5,7 +5,9 @@ import { Client } from 'pg';
 import { openEventStore, quoteIdentifier, type OpenedEventStore } from '@kedja/event-store';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../libs/event-store/src/contract/postgres-test-support';
 import type { KedjaRuntime } from '../runtime/runtime';
+import type { Worker } from 'node:worker_threads';
 import { AuditLog, type AuditEntry } from './audit-log';
+import type { SqliteAuditWriter } from './sqlite-audit-writer';
 
 const entry = (n: number, personId: string): AuditEntry => ({
   at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
@@ -30,6 +32,7 @@ function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Pr
     await audit.onModuleInit();
   });
   afterAll(async () => {
+    await audit?.onApplicationShutdown();
     await opened?.store.close();
     await cleanup?.();
   });
@@ -54,11 +57,66 @@ function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Pr
   });
 }
 
+async function openSqlite(): Promise<{ opened: OpenedEventStore; cleanup: () => Promise<void> }> {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kedja-audit-'));
+  const opened = await openEventStore({ kind: 'sqlite', file: path.join(directory, 'store.db') });
+  return { opened, cleanup: async () => fs.rmSync(directory, { recursive: true, force: true }) };
+}
+
 describe('AuditLog [sqlite]', () => {
-  suite(async () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kedja-audit-'));
-    const opened = await openEventStore({ kind: 'sqlite', file: path.join(directory, 'store.db') });
-    return { opened, cleanup: async () => fs.rmSync(directory, { recursive: true, force: true }) };
+  suite(openSqlite);
+
+  describe('its writer thread', () => {
+    let opened: OpenedEventStore;
+    let cleanup: () => Promise<void>;
+    beforeAll(async () => ({ opened, cleanup } = await openSqlite()));
+    afterAll(async () => {
+      await opened?.store.close();
+      await cleanup?.();
+    });
+    const writerOf = (log: AuditLog) => (log as unknown as { writer: SqliteAuditWriter | null }).writer;
+
+    it('writes on a second connection, committed with the durability of the store connection before record() resolves', async () => {
+      const log = new AuditLog({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
+      await log.onModuleInit();
+      expect(writerOf(log)?.usable).toBe(true);
+      await log.record([entry(1, 'person-w')]);
+      // Visible to the store's own connection as soon as record() resolved.
+      expect(await opened.db.query('SELECT sub FROM audit_log WHERE person_id = $1', ['person-w'])).toEqual([{ sub: 'user-1' }]);
+      await log.onApplicationShutdown();
+      // Shut down, the log writes on the store's connection.
+      await log.record([entry(2, 'person-w')]);
+      expect(await log.forPerson('person-w', 10, null)).toHaveLength(2);
+    });
+
+    it('fails the writes in flight when the worker dies, then writes on the connection of the store', async () => {
+      const log = new AuditLog({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
+      await log.onModuleInit();
+      const writer = writerOf(log)!;
+      const worker = (writer as unknown as { worker: Worker }).worker;
+      const exited = new Promise((resolve) => worker.once('exit', resolve));
+      const inFlight = log.record([entry(3, 'person-x')]);
+      void worker.terminate();
+      await exited;
+      await inFlight.catch(() => undefined);
+      expect(writer.usable).toBe(false);
+      await log.record([entry(4, 'person-x')]);
+      expect((await log.forPerson('person-x', 10, null)).map((r) => r.sub)).toContain('user-4');
+      await log.onApplicationShutdown();
+    });
+
+    it('needs a file: an in-memory store writes on its own connection', async () => {
+      const memory = await openEventStore({ kind: 'sqlite', file: ':memory:' });
+      try {
+        const log = new AuditLog({ store: memory.store, db: memory.db, closers: [] } as KedjaRuntime);
+        await log.onModuleInit();
+        expect(writerOf(log)).toBeNull();
+        await log.record([entry(5, 'person-m')]);
+        expect(await log.forPerson('person-m', 10, null)).toHaveLength(1);
+      } finally {
+        await memory.store.close();
+      }
+    });
   });
 });
 

@@ -1,5 +1,6 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { PostgresDatabase, runMigrations, type MigrationStep } from '@kedja/event-store';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { PostgresDatabase, SqliteDatabase, runMigrations, type MigrationStep } from '@kedja/event-store';
+import { SqliteAuditWriter, type AuditRowValues } from './sqlite-audit-writer';
 import { KEDJA_RUNTIME } from '../runtime/tokens';
 import type { KedjaRuntime } from '../runtime/runtime';
 import { GroupCommit } from '../core/group-commit';
@@ -64,11 +65,20 @@ const INSERT_MANY_POSTGRES = `INSERT INTO audit_log (at, sub, actor, action, per
    ORDER BY n`;
 
 @Injectable()
-export class AuditLog implements OnModuleInit {
+export class AuditLog implements OnModuleInit, OnApplicationShutdown {
+  /** SQLite on a file: the rows are written by a worker thread (see SqliteAuditWriter). */
+  private writer: SqliteAuditWriter | null = null;
+
   constructor(@Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime) {}
 
   async onModuleInit(): Promise<void> {
     await runMigrations(this.runtime.db, 'audit', MIGRATIONS);
+    if (this.runtime.db instanceof SqliteDatabase) this.writer = SqliteAuditWriter.open(this.runtime.db);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.writer?.close();
+    this.writer = null;
   }
 
   private readonly commits = new GroupCommit<AuditEntry, void>(async (entries) => {
@@ -106,6 +116,10 @@ export class AuditLog implements OnModuleInit {
         column((e) => e.asOf),
         column((e) => e.outcome),
       ]);
+      return;
+    }
+    if (this.writer?.usable) {
+      await this.writer.write(entries.map((e): AuditRowValues => [e.at, e.sub, e.actor, e.action, e.personId, e.route, e.purpose, e.asOf, e.outcome]));
       return;
     }
     // SQLite runs in-process: a row per statement costs no round trip, and one cached statement
