@@ -77,6 +77,17 @@ describeEachStore('the timeline fast lane answers as the Nest route', (kind) => 
     expect((await both(p.subject, '', {})).status).toBe(401);
     expect((await both(p.subject, '', { authorization: 'Bearer not.a.token' })).status).toBe(401);
     expect((await both(p.subject, '', { authorization: 'Basic abc' })).status).toBe(401);
+    // Conditional requests are left to express's freshness check, as on the Nest route.
+    expect((await both(p.subject, '', { ...mv, 'if-none-match': '*' })).status).toBe(304);
+    expect((await both(p.subject, '', { ...mv, 'if-modified-since': 'Sun, 22 Nov 2026 10:00:00 GMT' })).status).toBe(200);
+  });
+
+  it('relies on express settings that make its direct write what response.json would send', () => {
+    const express = app.kedja.app.getHttpAdapter().getInstance();
+    expect(express.get('etag')).toBe(false);
+    expect(express.get('json replacer')).toBeUndefined();
+    expect(express.get('json spaces')).toBeUndefined();
+    expect(express.get('json escape')).toBeFalsy();
   });
 
   it('audits fast-lane reads like any other, and counts them under the route pattern', async () => {
