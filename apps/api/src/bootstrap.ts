@@ -9,6 +9,7 @@ import { closeRuntime, openRuntime, type KedjaRuntime } from './runtime/runtime'
 import { sendProblem, toProblem } from './problems/problem.filter';
 import { mountDocs } from './openapi/openapi';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
+import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
 
 export interface KedjaApp {
   readonly app: NestExpressApplication;
@@ -28,11 +29,16 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
     logger: options.logger === false ? false : ['log', 'warn', 'error'],
   });
   app.disable('x-powered-by');
+  // No ETag: every answer is computed afresh for its caller (and a timeline read is audited
+  // whether or not it changed), so hashing each body only costs time; nothing sends If-None-Match.
+  app.set('etag', false);
   // strict: only objects and arrays. Body parsing runs before Nest's router, so its errors
   // (malformed JSON, over the limit) are turned into problems here rather than by the filter.
   const parse = json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true });
   app.use((request: Request, response: Response, next: NextFunction) =>
     parse(request, response, (error?: unknown) => (error ? sendProblem(response, toProblem(error)) : next())));
+  // Before the router: the most frequent read answers without walking every route (see there).
+  app.use(timelineFastLane(app));
   mountDocs(app);
   app.enableShutdownHooks();
   await app.init();

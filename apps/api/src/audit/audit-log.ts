@@ -1,5 +1,6 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { runMigrations, type MigrationStep } from '@kedja/event-store';
+import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { PostgresDatabase, SqliteDatabase, runMigrations, type MigrationStep } from '@kedja/event-store';
+import { SqliteAuditWriter, type AuditRowValues } from './sqlite-audit-writer';
 import { KEDJA_RUNTIME } from '../runtime/tokens';
 import type { KedjaRuntime } from '../runtime/runtime';
 import { GroupCommit } from '../core/group-commit';
@@ -53,16 +54,31 @@ const MIGRATIONS: readonly MigrationStep[] = [
   },
 ];
 
-const COLUMNS = 9;
-// Well under SQLite's and PostgreSQL's bound-parameter limits per statement.
-const ROWS_PER_INSERT = 500;
+const INSERT_ONE = `INSERT INTO audit_log (at, sub, actor, action, person_id, route, purpose, as_of, outcome)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`;
+// One statement for any number of rows: a statement is atomic on its own, so a group costs one
+// round trip, no BEGIN/COMMIT, and the same prepared statement whatever the group's size.
+const INSERT_MANY_POSTGRES = `INSERT INTO audit_log (at, sub, actor, action, person_id, route, purpose, as_of, outcome)
+  SELECT at, sub, actor, action, person_id, route, purpose, as_of, outcome
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+         WITH ORDINALITY AS rows (at, sub, actor, action, person_id, route, purpose, as_of, outcome, n)
+   ORDER BY n`;
 
 @Injectable()
-export class AuditLog implements OnModuleInit {
+export class AuditLog implements OnModuleInit, OnApplicationShutdown {
+  /** SQLite on a file: the rows are written by a worker thread (see SqliteAuditWriter). */
+  private writer: SqliteAuditWriter | null = null;
+
   constructor(@Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime) {}
 
   async onModuleInit(): Promise<void> {
     await runMigrations(this.runtime.db, 'audit', MIGRATIONS);
+    if (this.runtime.db instanceof SqliteDatabase) this.writer = SqliteAuditWriter.open(this.runtime.db);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.writer?.close();
+    this.writer = null;
   }
 
   private readonly commits = new GroupCommit<AuditEntry, void>(async (entries) => {
@@ -86,19 +102,30 @@ export class AuditLog implements OnModuleInit {
   }
 
   private async write(entries: readonly AuditEntry[]): Promise<void> {
-    await this.runtime.db.transaction(async (tx) => {
-      for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
-        const chunk = entries.slice(start, start + ROWS_PER_INSERT);
-        const params: unknown[] = [];
-        const tuples = chunk.map((e, i) => {
-          params.push(e.at, e.sub, e.actor, e.action, e.personId, e.route, e.purpose, e.asOf, e.outcome);
-          return `(${Array.from({ length: COLUMNS }, (_, c) => `$${i * COLUMNS + c + 1}`).join(', ')})`;
-        });
-        await tx.execute(
-          `INSERT INTO audit_log (at, sub, actor, action, person_id, route, purpose, as_of, outcome) VALUES ${tuples.join(', ')}`,
-          params,
-        );
-      }
+    const db = this.runtime.db;
+    if (db instanceof PostgresDatabase) {
+      const column = (pick: (e: AuditEntry) => string | null) => entries.map(pick);
+      await db.queryNamed('kedja_audit_insert', INSERT_MANY_POSTGRES, [
+        column((e) => e.at),
+        column((e) => e.sub),
+        column((e) => e.actor),
+        column((e) => e.action),
+        column((e) => e.personId),
+        column((e) => e.route),
+        column((e) => e.purpose),
+        column((e) => e.asOf),
+        column((e) => e.outcome),
+      ]);
+      return;
+    }
+    if (this.writer?.usable) {
+      await this.writer.write(entries.map((e): AuditRowValues => [e.at, e.sub, e.actor, e.action, e.personId, e.route, e.purpose, e.asOf, e.outcome]));
+      return;
+    }
+    // SQLite runs in-process: a row per statement costs no round trip, and one cached statement
+    // serves every group size (a multi-row VALUES would prepare a statement per size).
+    await db.transaction(async (tx) => {
+      for (const e of entries) await tx.execute(INSERT_ONE, [e.at, e.sub, e.actor, e.action, e.personId, e.route, e.purpose, e.asOf, e.outcome]);
     });
   }
 

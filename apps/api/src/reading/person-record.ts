@@ -1,6 +1,5 @@
 import { filterTimeline, type ActorRef } from '@kedja/access';
 import { initialState, replay, summarise, type RecordedEvent, type Summary } from '@kedja/chain';
-import type { EventStore, StoredEvent } from '@kedja/event-store';
 
 export interface TimelineItem {
   readonly id: string;
@@ -19,31 +18,15 @@ export interface PersonRecord {
   readonly events: readonly TimelineItem[];
 }
 
-/** Event time, ties by recording order (stream version): the order CONTRACT.md "Reading" fixes. */
-export function chronological(events: readonly StoredEvent[]): StoredEvent[] {
-  return events
-    .map((e) => ({ e, t: Date.parse(e.eventTime) }))
-    .sort((a, b) => a.t - b.t || a.e.streamVersion - b.e.streamVersion)
-    .map((x) => x.e);
-}
-
 /**
- * The person's record as `actor` may see it, as it was known at `asOf` (events recorded later,
- * retractions included, are left out), or null when the person is outside the actor's scope.
+ * The person's record as `actor` may see it, from the person's items in timeline order (event
+ * time, ties by recording order; as known at `asOf` when the read was one), or null when the
+ * person is outside the actor's scope or had nothing recorded yet.
  */
-export async function visibleRecord(store: EventStore, actor: ActorRef, personId: string, asOf?: string): Promise<PersonRecord | null> {
-  const stored = chronological(await store.readStream(personId, asOf === undefined ? {} : { recordedUpTo: asOf }));
-  const items = stored.map((e) => ({
-    id: e.eventId,
-    source: e.source,
-    type: e.type,
-    time: e.eventTime,
-    recordedAt: e.recordedTime,
-    postedBy: e.metadata.actor,
-    data: e.data,
-  }));
+export function visibleRecord(actor: ActorRef, personId: string, items: readonly TimelineItem[]): PersonRecord | null {
+  if (items.length === 0) return null;
   const visible = filterTimeline(actor, items);
-  if (visible === null || stored.length === 0) return null;
+  if (visible === null) return null;
   return { personId, summary: summaryOf(visible), events: visible };
 }
 

@@ -21,10 +21,16 @@ export function purposeOf(request: Request): string | null {
   return raw.trim().slice(0, 200);
 }
 
-/** A subject in any of its three forms to the person id, or null for an unknown one. Never echoes the value. */
-export async function resolveSubject(store: EventStore, raw: unknown, path = 'subject'): Promise<string | null> {
+/** A subject in any of its three forms as identity kind and value, or 400. Never echoes the value. */
+export function subjectOf(raw: unknown, path = 'subject'): { readonly kind: string; readonly value: string } {
   const subject = parseSubject(raw);
   if ('path' in subject) throw new ProblemError('invalid-request', `${path} ${subject.message}.`, [{ path, message: subject.message }]);
+  return subject;
+}
+
+/** A subject in any of its three forms to the person id, or null for an unknown one. Never echoes the value. */
+export async function resolveSubject(store: EventStore, raw: unknown, path = 'subject'): Promise<string | null> {
+  const subject = subjectOf(raw, path);
   return store.resolveIdentity(subject.kind, subject.value);
 }
 

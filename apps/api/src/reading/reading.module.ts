@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { TimelineController } from './timeline/timeline.controller';
+import { TimelineReads } from './timeline/timeline-reads';
 import { SettlementQueueController } from './settlement-queue/settlement-queue.controller';
 import { EstablishmentController } from './establishment/establishment.controller';
 import { ResidentsController } from './residents/residents.controller';
@@ -12,6 +13,6 @@ import { GAP_THRESHOLDS, loadThresholds } from './views/thresholds';
 @Module({
   imports: [AuditModule],
   controllers: [TimelineController, SettlementQueueController, EstablishmentController, ResidentsController, ChainGapsController, CountyOverviewController],
-  providers: [ViewReader, { provide: GAP_THRESHOLDS, useFactory: () => loadThresholds() }],
+  providers: [TimelineReads, ViewReader, { provide: GAP_THRESHOLDS, useFactory: () => loadThresholds() }],
 })
 export class ReadingModule {}

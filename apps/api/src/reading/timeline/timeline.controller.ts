@@ -1,74 +1,25 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { actorCode } from '@kedja/access';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
-import { ProblemError } from '../../problems/problem';
-import { parseRfc3339, isPlainObject } from '../../recording/envelope';
-import { KEDJA_RUNTIME } from '../../runtime/tokens';
-import type { KedjaRuntime } from '../../runtime/runtime';
-import { AuditLog } from '../../audit/audit-log';
-import { personNotFound, purposeOf, readerFor, resolveSubject, type Reader } from '../reader';
-import { visibleRecord, type PersonRecord } from '../person-record';
+import { TimelineReads } from './timeline-reads';
 
-const TIMELINE_ROUTE = 'GET /v1/persons/{subject}/timeline';
-const LOOKUP_ROUTE = 'POST /v1/persons/lookup';
-const REFUSAL = 'Person-level timelines are read by caseworkers of a reporting agency, municipality or region; county boards, analysts and the platform never read them.';
-
+/**
+ * GET timeline requests in the canonical form are answered by the fast lane before they reach
+ * Nest's router (timeline.fast-lane.ts); this route answers the rest (HEAD, a percent-encoded or
+ * differently cased path, a trailing slash) from the same TimelineReads.
+ */
 @Controller('v1/persons')
 export class TimelineController {
-  constructor(
-    @Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime,
-    private readonly audit: AuditLog,
-  ) {}
+  constructor(private readonly reads: TimelineReads) {}
 
   @Get(':subject/timeline')
-  async timeline(
-    @Param('subject') subject: string,
-    @Query('asOf') asOfRaw: unknown,
-    @Req() request: Request,
-    @CurrentPrincipal() claims: Principal,
-  ) {
-    const reader = readerFor(claims, 'read-timeline', REFUSAL);
-    let asOf: string | undefined;
-    if (asOfRaw !== undefined) {
-      const ms = parseRfc3339(asOfRaw);
-      if (ms === null) throw new ProblemError('invalid-request', 'asOf must be an RFC 3339 time with offset.', [{ path: 'asOf', message: 'must be an RFC 3339 time with offset' }]);
-      asOf = new Date(ms).toISOString();
-    }
-    const record = await this.read(reader, subject, request, 'timeline', TIMELINE_ROUTE, asOf);
-    return { personId: record.personId, summary: record.summary, events: record.events };
+  timeline(@Param('subject') subject: string, @Query('asOf') asOfRaw: unknown, @Req() request: Request, @CurrentPrincipal() claims: Principal) {
+    return this.reads.timeline(claims, subject, asOfRaw, request);
   }
 
   @Post('lookup')
   @HttpCode(200)
-  async lookup(@Body() body: unknown, @Req() request: Request, @CurrentPrincipal() claims: Principal) {
-    const reader = readerFor(claims, 'read-timeline', REFUSAL);
-    if (!isPlainObject(body)) throw new ProblemError('invalid-request', 'Send a JSON object { "subject" }.', [{ path: '', message: 'must be a JSON object' }]);
-    const extra = Object.keys(body).filter((k) => k !== 'subject');
-    if (extra.length > 0) throw new ProblemError('invalid-request', 'Only subject may be sent.', extra.map((k) => ({ path: k.slice(0, 64), message: 'is not an allowed field' })));
-    const record = await this.read(reader, body.subject, request, 'lookup', LOOKUP_ROUTE);
-    return { personId: record.personId };
-  }
-
-  /** Resolves, scopes and audits one read; out of scope and unknown answer the same 404. */
-  private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<PersonRecord> {
-    const personId = await resolveSubject(this.runtime.store, subject);
-    if (personId === null) throw personNotFound();
-    const record = await visibleRecord(this.runtime.store, reader.actor, personId, asOf);
-    await this.audit.record([
-      {
-        at: new Date().toISOString(),
-        sub: reader.sub,
-        actor: actorCode(reader.actor),
-        action,
-        personId,
-        route,
-        purpose: purposeOf(request),
-        asOf: asOf ?? null,
-        outcome: record ? 'read' : 'out-of-scope',
-      },
-    ]);
-    if (!record) throw personNotFound();
-    return record;
+  lookup(@Body() body: unknown, @Req() request: Request, @CurrentPrincipal() claims: Principal) {
+    return this.reads.lookup(claims, body, request);
   }
 }

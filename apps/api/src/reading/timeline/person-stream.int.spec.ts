@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Client } from 'pg';
+import { openEventStore, quoteIdentifier, type EventStore, type NewEvent, type OpenedEventStore, type StoredEvent } from '@kedja/event-store';
+import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../../libs/event-store/src/contract/postgres-test-support';
+import { buildDataSet, loadDataSet } from '../../../../../test/bench/support/reading-data';
+import type { TimelineItem } from '../person-record';
+import { readPersonStream } from './person-stream';
+
+/**
+ * The timeline's one-statement read against what it replaced: `resolveIdentity`, `readStream`
+ * (with `recordedUpTo` for asOf), then sorting by event time with ties in recording order.
+ */
+async function reference(store: EventStore, kind: string, value: string, recordedUpTo?: string): Promise<{ personId: string; items: TimelineItem[] } | null> {
+  const personId = await store.resolveIdentity(kind, value);
+  if (personId === null) return null;
+  const stored = await store.readStream(personId, recordedUpTo === undefined ? {} : { recordedUpTo });
+  const items = stored
+    .map((e) => ({ e, t: Date.parse(e.eventTime) }))
+    .sort((a, b) => a.t - b.t || a.e.streamVersion - b.e.streamVersion)
+    .map(({ e }: { e: StoredEvent }) => ({
+      id: e.eventId,
+      source: e.source,
+      type: e.type,
+      time: e.eventTime,
+      recordedAt: e.recordedTime,
+      postedBy: e.metadata.actor as string,
+      data: e.data,
+    }));
+  return { personId, items };
+}
+
+function event(type: string, eventTime: string, recordedTime: string, data: Record<string, unknown>, source = 'urn:se:migrationsverket:case', id = randomUUID()): NewEvent {
+  return { eventId: id, source, type, eventTime, recordedTime, data, metadata: { actor: 'migrationsverket', postedBy: 'test' } };
+}
+
+function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Promise<void> }>) {
+  let opened: OpenedEventStore;
+  let cleanup: () => Promise<void>;
+  const persons: Array<{ kind: string; value: string; times: string[] }> = [];
+  const personId = randomUUID();
+
+  beforeAll(async () => {
+    ({ opened, cleanup } = await open());
+    // A simulated population, stored as the recorder stores it.
+    const data = buildDataSet({ persons: 120, seed: 7, batchEvents: 200 });
+    await loadDataSet(opened.store, data.batches);
+    for (const batch of data.batches) {
+      for (const append of batch) {
+        for (const claim of append.options?.identities ?? []) {
+          persons.push({ kind: claim.kind, value: claim.value, times: append.events.map((e) => e.recordedTime!) });
+        }
+      }
+    }
+    // Hand-made: equal event times (recording order decides), a late report, non-ASCII and nested
+    // data, a retraction, and an identity claimed after the first recording.
+    const same = '2023-03-01T10:00:00.000Z';
+    const opening = event('MigrationCaseOpened', '2023-01-10T10:00:00.000Z', '2023-01-10T11:00:00.000Z', { route: 'asylum', birthYear: 1990, gender: 'female', citizenship: 'SYR' });
+    await opened.store.appendMany([
+      { streamId: personId, events: [opening], options: { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: '55-123456' }, { kind: 'person', value: personId }] } },
+    ]);
+    await opened.store.appendMany([
+      {
+        streamId: personId,
+        events: [
+          event('ReceptionHousingAssigned', same, '2023-03-02T10:00:00.000Z', { housingType: 'ABO', municipalityCode: '2281' }),
+          event('ReceptionHousingAssigned', same, '2023-03-02T10:00:01.000Z', { housingType: 'EBO', municipalityCode: '0180' }),
+          event('ResidencePermitGranted', '2023-02-01T09:00:00.000Z', '2023-06-01T00:00:00.000Z', { permitType: 'temporary', ground: 'refugee', note: { å: 'ä ö "quoted" \\ \u2028' } }),
+        ],
+        options: { expectedVersion: 1 },
+      },
+    ]);
+    await opened.store.appendMany([
+      {
+        streamId: personId,
+        events: [event('EventRetracted', '2023-07-01T00:00:00.000Z', '2023-07-01T00:00:00.000Z', { eventId: opening.eventId, reason: 'test' })],
+        options: { expectedVersion: 4, identities: [{ kind: 'pnr', value: '199001011239' }] },
+      },
+    ]);
+  }, 120_000);
+  afterAll(async () => {
+    await opened?.store.close();
+    await cleanup?.();
+  });
+
+  const same = async (kind: string, value: string, recordedUpTo?: string) => {
+    const fast = await readPersonStream(opened.db, kind, value, recordedUpTo);
+    const slow = await reference(opened.store, kind, value, recordedUpTo);
+    expect(fast).toEqual(slow);
+    // Key order too: the items are sent as they are.
+    expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
+    return fast;
+  };
+
+  it('reads every simulated person, by every identifier, as resolveIdentity + readStream did', async () => {
+    expect(persons.length).toBeGreaterThan(200);
+    for (const p of persons) await same(p.kind, p.value);
+  });
+
+  it('reads as of a time between recordings the same, including before the first one', async () => {
+    for (const p of persons.filter((_, i) => i % 3 === 0)) {
+      const times = [...p.times].sort();
+      await same(p.kind, p.value, times[Math.floor(times.length / 2)]);
+      const before = await same(p.kind, p.value, '2000-01-01T00:00:00.000Z');
+      expect(before?.items).toEqual([]);
+    }
+  });
+
+  it('orders equal event times by recording order, keeps late reports in event time, and includes retractions', async () => {
+    const stream = await same('person', personId);
+    expect(stream?.items.map((e) => e.type)).toEqual(['MigrationCaseOpened', 'ResidencePermitGranted', 'ReceptionHousingAssigned', 'ReceptionHousingAssigned', 'EventRetracted']);
+    expect(stream?.items[2].data).toEqual({ housingType: 'ABO', municipalityCode: '2281' });
+    expect(stream?.items[1].data.note).toEqual({ å: 'ä ö "quoted" \\ \u2028' });
+    await same('pnr', '199001011239');
+    await same('dossier', '55-123456', '2023-03-02T10:00:00.000Z');
+    expect((await same('dossier', '55-123456', '2023-03-02T10:00:00.000Z'))?.items).toHaveLength(2);
+  });
+
+  it('answers null for an unknown identifier', async () => {
+    expect(await readPersonStream(opened.db, 'person', randomUUID())).toBeNull();
+    expect(await readPersonStream(opened.db, 'pnr', '199001011239', '2000-01-01T00:00:00.000Z')).toEqual({ personId, items: [] });
+  });
+}
+
+describe('readPersonStream [sqlite]', () => {
+  suite(async () => {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kedja-person-stream-'));
+    const opened = await openEventStore({ kind: 'sqlite', file: path.join(directory, 'store.db'), synchronous: 'NORMAL' });
+    return { opened, cleanup: async () => fs.rmSync(directory, { recursive: true, force: true }) };
+  });
+});
+
+describePostgres('readPersonStream [postgres]', () => {
+  suite(async () => {
+    const schema = randomSchemaName('kedja_person_stream');
+    const opened = await openEventStore({ kind: 'postgres', connectionString: POSTGRES_TEST_URL, schema });
+    return {
+      opened,
+      cleanup: async () => {
+        const client = new Client({ connectionString: POSTGRES_TEST_URL });
+        await client.connect();
+        await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+        await client.end();
+      },
+    };
+  });
+});

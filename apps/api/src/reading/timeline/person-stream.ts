@@ -1,0 +1,76 @@
+import { PostgresDatabase, type SqlDatabase } from '@kedja/event-store';
+import type { TimelineItem } from '../person-record';
+
+/** A person's stream as timeline items in timeline order, with the person id the subject named. */
+export interface PersonStream {
+  readonly personId: string;
+  /** Event time, ties by recording order (stream version); possibly empty (asOf before the first recording). */
+  readonly items: TimelineItem[];
+}
+
+/*
+ * Why the reading side queries the store's tables itself instead of `resolveIdentity` then
+ * `readStream`: that is two statements (two round trips on PostgreSQL) returning every column of
+ * every row as an object, each row's data and metadata decoded on its own, and then re-shaped and
+ * re-sorted here. Profiles of timeline reads under load put that at a quarter of the request.
+ * One statement resolves the subject and folds the stream into one JSON array, already in
+ * timeline order and already shaped as the response's items, decoded with one JSON.parse.
+ *
+ * Timeline order in SQL: the store keeps event_time and recorded_time in one canonical UTC form
+ * (`YYYY-MM-DDTHH:MM:SS.sssZ`, normalised on every append), so comparing them as text (binary
+ * collation, "C" on PostgreSQL) is comparing the instants; ties go to the stream version, i.e.
+ * recording order. `asOf` compares recorded_time the same way, as `readStream`'s `recordedUpTo` does.
+ * The item keys and their order are the response's (CONTRACT.md "Reading"); `postedBy` is the
+ * reporting agency the recorder writes into the metadata as `actor`.
+ */
+const SQLITE_ITEMS = (asOf: boolean) => `
+  SELECT i.stream_id AS person_id,
+    (SELECT json_group_array(json_object(
+              'id', e.event_id, 'source', e.source, 'type', e.type, 'time', e.event_time,
+              'recordedAt', e.recorded_time, 'postedBy', e.metadata ->> '$.actor', 'data', json(e.data))
+              ORDER BY e.event_time, e.stream_version)
+       FROM events e
+      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time <= $3' : ''}) AS items
+  FROM identities i
+  WHERE i.kind = $1 AND i.value = $2`;
+
+const POSTGRES_ITEMS = (asOf: boolean) => `
+  SELECT i.stream_id AS person_id,
+    (SELECT json_agg(json_build_object(
+              'id', e.event_id, 'source', e.source, 'type', e.type, 'time', e.event_time,
+              'recordedAt', e.recorded_time, 'postedBy', e.metadata::json ->> 'actor', 'data', e.data::json)
+              ORDER BY e.event_time COLLATE "C", e.stream_version)
+       FROM events e
+      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time COLLATE "C" <= $3' : ''}) AS items
+  FROM identities i
+  WHERE i.kind = $1 AND i.value = $2`;
+
+const SQLITE_NOW = SQLITE_ITEMS(false);
+const SQLITE_AS_OF = SQLITE_ITEMS(true);
+const POSTGRES_NOW = POSTGRES_ITEMS(false);
+const POSTGRES_AS_OF = POSTGRES_ITEMS(true);
+
+interface Row {
+  readonly person_id: string;
+  /** SQLite: the JSON text; PostgreSQL: decoded by the driver (json type), null for no rows. */
+  readonly items: string | TimelineItem[] | null;
+}
+
+/**
+ * Reads the person a subject names with their events as timeline items, or null when no person
+ * has that identifier. `recordedUpTo` (canonical UTC) leaves out what was recorded after it.
+ */
+export async function readPersonStream(db: SqlDatabase, kind: string, value: string, recordedUpTo?: string): Promise<PersonStream | null> {
+  const asOf = recordedUpTo !== undefined;
+  const params = asOf ? [kind, value, recordedUpTo] : [kind, value];
+  let rows: Row[];
+  if (db instanceof PostgresDatabase) {
+    // Named: parsed and planned once per connection.
+    rows = await db.queryNamed<Row>(asOf ? 'kedja_timeline_as_of' : 'kedja_timeline', asOf ? POSTGRES_AS_OF : POSTGRES_NOW, params);
+  } else {
+    rows = await db.query<Row>(asOf ? SQLITE_AS_OF : SQLITE_NOW, params);
+  }
+  if (rows.length === 0) return null;
+  const { person_id: personId, items } = rows[0];
+  return { personId, items: items === null ? [] : typeof items === 'string' ? (JSON.parse(items) as TimelineItem[]) : items };
+}

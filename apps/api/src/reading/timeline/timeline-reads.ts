@@ -1,0 +1,80 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { actorCode } from '@kedja/access';
+import type { Summary } from '@kedja/chain';
+import type { Principal } from '../../auth/principal';
+import { ProblemError } from '../../problems/problem';
+import { parseRfc3339, isPlainObject } from '../../recording/envelope';
+import { KEDJA_RUNTIME } from '../../runtime/tokens';
+import type { KedjaRuntime } from '../../runtime/runtime';
+import { AuditLog } from '../../audit/audit-log';
+import { personNotFound, purposeOf, readerFor, subjectOf, type Reader } from '../reader';
+import { visibleRecord, type PersonRecord, type TimelineItem } from '../person-record';
+import { readPersonStream } from './person-stream';
+
+const TIMELINE_ROUTE = 'GET /v1/persons/{subject}/timeline';
+const LOOKUP_ROUTE = 'POST /v1/persons/lookup';
+const REFUSAL = 'Person-level timelines are read by caseworkers of a reporting agency, municipality or region; county boards, analysts and the platform never read them.';
+
+export interface TimelineBody {
+  readonly personId: string;
+  readonly summary: Summary;
+  readonly events: readonly TimelineItem[];
+}
+
+/**
+ * A person's timeline and the subject lookup, for the controller and for the timeline's fast lane
+ * (timeline.fast-lane.ts): both answer from here, so they cannot drift apart.
+ */
+@Injectable()
+export class TimelineReads {
+  constructor(
+    @Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime,
+    private readonly audit: AuditLog,
+  ) {}
+
+  async timeline(claims: Principal, subject: unknown, asOfRaw: unknown, request: Request): Promise<TimelineBody> {
+    const reader = readerFor(claims, 'read-timeline', REFUSAL);
+    let asOf: string | undefined;
+    if (asOfRaw !== undefined) {
+      const ms = parseRfc3339(asOfRaw);
+      if (ms === null) throw new ProblemError('invalid-request', 'asOf must be an RFC 3339 time with offset.', [{ path: 'asOf', message: 'must be an RFC 3339 time with offset' }]);
+      asOf = new Date(ms).toISOString();
+    }
+    const record = await this.read(reader, subject, request, 'timeline', TIMELINE_ROUTE, asOf);
+    return { personId: record.personId, summary: record.summary, events: record.events };
+  }
+
+  async lookup(claims: Principal, body: unknown, request: Request): Promise<{ personId: string }> {
+    const reader = readerFor(claims, 'read-timeline', REFUSAL);
+    if (!isPlainObject(body)) throw new ProblemError('invalid-request', 'Send a JSON object { "subject" }.', [{ path: '', message: 'must be a JSON object' }]);
+    const extra = Object.keys(body).filter((k) => k !== 'subject');
+    if (extra.length > 0) throw new ProblemError('invalid-request', 'Only subject may be sent.', extra.map((k) => ({ path: k.slice(0, 64), message: 'is not an allowed field' })));
+    const record = await this.read(reader, body.subject, request, 'lookup', LOOKUP_ROUTE);
+    return { personId: record.personId };
+  }
+
+  /** Resolves, scopes and audits one read; out of scope and unknown answer the same 404. */
+  private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<PersonRecord> {
+    const { kind, value } = subjectOf(subject);
+    const stream = await readPersonStream(this.runtime.db, kind, value, asOf);
+    if (stream === null) throw personNotFound();
+    const record = visibleRecord(reader.actor, stream.personId, stream.items);
+    // Written before anything is answered; an unknown subject has no person to record it against.
+    await this.audit.record([
+      {
+        at: new Date().toISOString(),
+        sub: reader.sub,
+        actor: actorCode(reader.actor),
+        action,
+        personId: stream.personId,
+        route,
+        purpose: purposeOf(request),
+        asOf: asOf ?? null,
+        outcome: record ? 'read' : 'out-of-scope',
+      },
+    ]);
+    if (!record) throw personNotFound();
+    return record;
+  }
+}
