@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { openEventStore, quoteIdentifier, type OpenedEventStore } from '@kedja/event-store';
+import { openEventStore, quoteIdentifier, type OpenedEventStore, type SqliteDatabase } from '@kedja/event-store';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../libs/event-store/src/contract/postgres-test-support';
 import type { KedjaRuntime } from '../runtime/runtime';
 import type { Worker } from 'node:worker_threads';
@@ -80,6 +80,10 @@ describe('AuditLog [sqlite]', () => {
       const log = new AuditLog({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
       await log.onModuleInit();
       expect(writerOf(log)?.usable).toBe(true);
+      // The store is FULL (the default): its connection runs SQLite's NORMAL and syncs the WAL
+      // after each commit, and so must the worker's, or acknowledged audit rows could be lost.
+      expect((opened.db as SqliteDatabase).durableCommits).toBe(true);
+      expect(writerOf(log)?.syncsWal).toBe(true);
       await log.record([entry(1, 'person-w')]);
       // Visible to the store's own connection as soon as record() resolved.
       expect(await opened.db.query('SELECT sub FROM audit_log WHERE person_id = $1', ['person-w'])).toEqual([{ sub: 'user-1' }]);

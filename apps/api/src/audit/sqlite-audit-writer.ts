@@ -9,11 +9,24 @@ const INSERT_SQL = 'INSERT INTO audit_log (at, sub, actor, action, person_id, ro
 // Plain JavaScript, run with `eval`: the same source works from dist/ and under jest's TypeScript.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = ' + workerData.synchronous);
 let write;
+let wal;
+// The store's FULL durability: commit without holding the write lock through a sync (NORMAL),
+// then sync the WAL (and its directory entry, once) before answering, as the store does.
+const syncWal = () => {
+  if (wal === undefined) {
+    const dir = fs.openSync(path.dirname(path.resolve(workerData.file)), 'r');
+    try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
+    wal = fs.openSync(workerData.file + '-wal', 'r');
+  }
+  fs.fdatasyncSync(wal);
+};
 parentPort.on('message', ({ id, rows }) => {
   try {
     if (!write) {
@@ -21,6 +34,7 @@ parentPort.on('message', ({ id, rows }) => {
       write = db.transaction((all) => { for (const row of all) insert.run(row); });
     }
     write.immediate(rows);
+    if (workerData.syncWal) syncWal();
     parentPort.postMessage({ id });
   } catch (error) {
     write = undefined;
@@ -34,8 +48,9 @@ parentPort.on('message', ({ id, rows }) => {
  * synchronous, so on the store's own connection each group's COMMIT (a WAL fsync under
  * synchronous=FULL, milliseconds, at times over ten) stopped the event loop, and every request in
  * flight waited behind it; here the main thread serves requests while the worker syncs. The
- * durability is the store's: the worker uses the store connection's `synchronous` setting, and a
- * write resolves only after its COMMIT returned.
+ * durability is the store's: with the store's FULL, the worker commits and then syncs the WAL
+ * before it answers (as the store's own connection does, see WalDurability); otherwise it uses
+ * the store connection's `synchronous` setting. A write resolves only after that.
  *
  * If the worker dies, its pending writes fail (their reads answer 503) and `usable` turns false,
  * so the audit log goes back to writing on the store's connection.
@@ -46,13 +61,19 @@ export class SqliteAuditWriter {
   private readonly inFlight = new Set<Promise<void>>();
   private nextId = 0;
   private alive = true;
+  /** Whether the worker syncs the WAL after each commit (the store's FULL). */
+  readonly syncsWal: boolean;
 
   private constructor(db: SqliteDatabase) {
-    const synchronous = Number(db.connection.pragma('synchronous', { simple: true }));
+    // A FULL store connection runs SQLite's NORMAL and syncs the WAL itself after each commit;
+    // this connection does the same. Otherwise it takes the store connection's own setting.
+    const syncWal = db.durableCommits;
+    this.syncsWal = syncWal;
+    const synchronous = syncWal ? 1 : Number(db.connection.pragma('synchronous', { simple: true }));
     const busyTimeoutMs = Number(db.connection.pragma('busy_timeout', { simple: true }));
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { driver: require.resolve('better-sqlite3'), file: db.file, synchronous, busyTimeoutMs, sql: INSERT_SQL },
+      workerData: { driver: require.resolve('better-sqlite3'), file: db.file, synchronous, syncWal, busyTimeoutMs, sql: INSERT_SQL },
     });
     this.worker.on('message', ({ id, error }: { id: number; error?: string }) => {
       const waiting = this.pending.get(id);

@@ -99,6 +99,14 @@ export class SqliteDatabase implements SqlDatabase {
   private closed = false;
   /** Present when commits must be on disk before they are acknowledged (FULL on a file). */
   private readonly durability: WalDurability | undefined;
+  /**
+   * True when every commit must be on disk before it is acknowledged (FULL on a file). The
+   * connection itself then runs SQLite's NORMAL, so another connection writing to the same file
+   * must sync the WAL itself after its commits (see the audit writer).
+   */
+  get durableCommits(): boolean {
+    return this.durability !== undefined;
+  }
   private readonly checkpointsInBackground: boolean;
   private checkpointer: SqliteCheckpointer | undefined;
   private commitCount = 0;
