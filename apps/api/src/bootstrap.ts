@@ -10,6 +10,7 @@ import { sendProblem, toProblem } from './problems/problem.filter';
 import { mountDocs } from './openapi/openapi';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
 import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
+import { eventsFastLane } from './recording/events.fast-lane';
 
 export interface KedjaApp {
   readonly app: NestExpressApplication;
@@ -39,6 +40,7 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
     parse(request, response, (error?: unknown) => (error ? sendProblem(response, toProblem(error)) : next())));
   // Before the router: the most frequent read answers without walking every route (see there).
   app.use(timelineFastLane(app));
+  app.use(eventsFastLane(app));
   mountDocs(app);
   app.enableShutdownHooks();
   await app.init();
