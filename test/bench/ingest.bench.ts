@@ -23,6 +23,8 @@ const PERSONS = Number(process.env.KEDJA_BENCH_INGEST_PERSONS ?? 2500);
 const SINGLE_EVENTS = 1500;
 const POSTGRES_URL = process.env.DATABASE_URL_BENCH ?? process.env.DATABASE_URL_TEST ?? 'postgres://postgres@127.0.0.1:5432/kedja_test';
 const BATCH = 100;
+/** `kedja ingest`'s own default number of requests in flight. */
+const LANES = 4;
 const STORES = (process.env.KEDJA_BENCH_INGEST_STORES ?? 'sqlite,postgres').split(',').filter(Boolean);
 const CLI = path.resolve(__dirname, '../../apps/cli/src/main.js');
 
@@ -128,7 +130,7 @@ async function run(context: BenchContext, t: Target): Promise<void> {
           token = await mintLocalToken(api.dataDir, { actor: 'platform', roles: ['admin'], sub: 'bench' });
         },
         run: async () => {
-          const recorded = await ingestWithCli(feed, api!.url, token, t.kind === 'postgres' ? 4 : 2);
+          const recorded = await ingestWithCli(feed, api!.url, token, LANES);
           if (recorded !== lines.length) throw new Error(`ingest recorded ${recorded} of ${lines.length}`);
         },
       },
