@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { csvSink, exportEvents, parquetSink, timeToEvent, type PersonHistory, type TimeToEventQuery } from '@kedja/analytics';
 import { openEventStore, type OpenedEventStore } from '@kedja/event-store';
 import { stories } from '@kedja/simulator';
-import { appendToRow, readAnalyticsPages, type AnalyticsRow } from '../../apps/api/src/analytics/histories/projection';
+import { analyticsHistoriesProjection, analyticsRowValues, analyticsTableDdl, appendToRow, readAnalyticsPages, type AnalyticsRow } from '../../apps/api/src/analytics/histories/projection';
 import { timeToEventFromProjection } from '../../apps/api/src/analytics/time-to-event/run';
 import { registerSuite, type BenchContext } from './harness';
 
@@ -30,16 +30,16 @@ const TARGET_SECONDS = 2;
 async function buildTable(opened: OpenedEventStore, context: BenchContext): Promise<void> {
   const { db } = opened;
   await db.execute(`DROP TABLE IF EXISTS ${TABLE}`);
-  await db.execute(`CREATE TABLE ${TABLE} (person_id TEXT PRIMARY KEY, history TEXT NOT NULL, keys TEXT NOT NULL)`);
+  await db.execute(analyticsTableDdl(TABLE));
   const started = Date.now();
-  let batch: Array<[string, string, string]> = [];
+  let batch: Array<[string, string, string, string]> = [];
   let persons = 0;
   let events = 0;
   const flush = async () => {
     const rows = batch;
     batch = [];
     await db.transaction(async (tx) => {
-      for (const r of rows) await tx.execute(`INSERT INTO ${TABLE} (person_id, history, keys) VALUES ($1, $2, $3)`, r);
+      for (const r of rows) await tx.execute(`INSERT INTO ${TABLE} (person_id, facts, history, keys) VALUES ($1, $2, $3, $4)`, r);
     });
   };
   for (const story of stories({ persons: PERSONS, seed: SEED })) {
@@ -49,7 +49,7 @@ async function buildTable(opened: OpenedEventStore, context: BenchContext): Prom
       events++;
     }
     // Zero-padded like nothing in particular: the reader pages by the primary key, whatever its form.
-    batch.push([`person-${String(persons).padStart(7, '0')}`, JSON.stringify(row.history), JSON.stringify(row.keys)]);
+    batch.push(analyticsRowValues(`person-${String(persons).padStart(7, '0')}`, row));
     persons++;
     if (batch.length >= 5000) await flush();
   }
@@ -71,7 +71,8 @@ registerSuite({
   async run(context) {
     const dir = path.join(os.tmpdir(), 'kedja-bench-analytics');
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `histories-${PERSONS}-${SEED}-v1.sqlite`);
+    // The suffix follows the projection's version: a new encoding gets a new file.
+    const file = path.join(dir, `histories-${PERSONS}-${SEED}-v${analyticsHistoriesProjection.version}.sqlite`);
     const fresh = !fs.existsSync(file) || process.env.KEDJA_BENCH_ANALYTICS_REBUILD === '1';
     if (fresh) fs.rmSync(file, { force: true });
     const opened = await openEventStore({ kind: 'sqlite', file, synchronous: 'NORMAL' });
@@ -101,6 +102,7 @@ registerSuite({
       const result = await timeToEvent(histories, QUERY, NOW);
       context.log(`answer: ${result.groups.map((g) => `${JSON.stringify(g.key)} n=${g.n} events=${g.events} median=${g.median}`).join('; ')}`);
 
+      if (process.env.KEDJA_BENCH_ANALYTICS_EXPORTS === '0') return;
       const visibleRows = (await exportEvents(histories, csvSink(discard()), { now: NOW })).rows;
       context.log(`${rows} stored events, ${visibleRows} exported rows (retracted and health facts left out)`);
       const csv = await context.compare('export events to CSV (rows/s)', {

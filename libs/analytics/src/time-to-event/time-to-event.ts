@@ -7,7 +7,7 @@ import {
   type HorizonShare,
   type KaplanMeierRow,
 } from '../kaplan-meier/kaplan-meier';
-import type { AttributeKey, Cohort, EpisodeQuery, Histories, PersonAttributes, PersonHistory } from '../types';
+import type { AttributeKey, Cohort, EncodedHistory, EpisodeQuery, Histories, PersonAttributes, PersonHistory } from '../types';
 import { GroupCounts } from './group-counts';
 
 export interface TimeToEventQuery extends EpisodeQuery {
@@ -71,8 +71,16 @@ export class TimeToEventAccumulator {
   }
 
   add(history: PersonHistory): void {
+    if (this.evaluator.evaluate(history.events, this.asOfMs)) this.count();
+  }
+
+  /** `add` for a history in a store's compact form; the same answer as its PersonHistory. */
+  addEncoded(history: EncodedHistory): void {
+    if (this.evaluator.evaluateEncoded(history, this.asOfMs)) this.count();
+  }
+
+  private count(): void {
     const ev = this.evaluator;
-    if (!ev.evaluate(history.events, this.asOfMs)) return;
     let attributes: PersonAttributes | null = null;
     if (this.inCohort !== null || this.groupBy.length > 0) {
       attributes = ev.attributes(this.scratch);

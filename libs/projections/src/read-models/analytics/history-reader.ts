@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '@kedja/event-store';
 import type { AnalyticsEvent, PersonHistory } from '@kedja/analytics';
-import { ANALYTICS_TYPE_CODES, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './analytics-histories';
+import { ANALYTICS_TYPE_CODES, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './codes';
+import { FactsView } from './facts';
 
 // Every event of a person gets its index as id, so ids repeat across people: intern them once
 // instead of allocating a string per event of 200,000 people.
@@ -72,6 +73,26 @@ export async function* readAnalyticsPages(db: SqlExecutor, table: string, option
     const page: PersonHistory[] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) page[i] = decodeHistory(rows[i].person_id, JSON.parse(rows[i].history) as CompactEntry[], only);
     if (page.length > 0) yield page;
+    if (rows.length < pageSize) return;
+  }
+}
+
+/**
+ * Every person's binary facts (facts.ts), paged like readAnalyticsPages, each handed to `visit`
+ * through one reused FactsView: no JSON, no object per event. `visit` must not keep the view.
+ * Time-to-event reads this; exports, which need the reported times, read the JSON histories.
+ */
+export async function visitAnalyticsFacts(db: SqlExecutor, table: string, visit: (facts: FactsView) => void, pageSize = 5000): Promise<void> {
+  const view = new FactsView();
+  const fetch = (after: string | null) =>
+    after === null
+      ? db.query<{ person_id: string; facts: string }>(`SELECT person_id, facts FROM ${table} ORDER BY person_id LIMIT $1`, [pageSize])
+      : db.query<{ person_id: string; facts: string }>(`SELECT person_id, facts FROM ${table} WHERE person_id > $1 ORDER BY person_id LIMIT $2`, [after, pageSize]);
+  let next = fetch(null);
+  for (;;) {
+    const rows = await next;
+    if (rows.length === pageSize) next = fetch(rows[rows.length - 1].person_id);
+    for (let i = 0; i < rows.length; i++) visit(view.reset(rows[i].person_id, rows[i].facts));
     if (rows.length < pageSize) return;
   }
 }
