@@ -52,21 +52,41 @@ export function appendToRow(row: AnalyticsRow, e: AnalyticsInput): AnalyticsRow 
   return row;
 }
 
-/**
- * The table: `facts` first, so that SQLite reads a row's facts without touching the overflow
- * pages that the longer JSON columns of a long history spill into.
- */
-export function analyticsTableDdl(table: string): string {
-  return `CREATE TABLE ${table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL, history TEXT NOT NULL, keys TEXT NOT NULL)`;
-}
-
-/** The column values (person_id, facts, history, keys) of a person's row. */
-export function analyticsRowValues(personId: string, row: AnalyticsRow): [string, string, string, string] {
-  return [personId, encodeFacts(row.history, parseTime), JSON.stringify(row.history), JSON.stringify(row.keys)];
-}
-
 export const ANALYTICS_PROJECTION_NAME = 'analytics_histories';
 export const ANALYTICS_TABLE = 'analytics_histories';
+/** The same people's facts (facts.ts), apart so that time-to-event scans a small table. */
+export const ANALYTICS_FACTS_TABLE = 'analytics_facts';
+
+/**
+ * DDL of both tables. The facts table is clustered by person on SQLite (WITHOUT ROWID), so reading
+ * it in person order is one pass over its own pages instead of an index lookup per person.
+ */
+export function analyticsTablesDdl(historiesTable: string, factsTable: string, dialect: SqlDialect): string[] {
+  return [
+    `CREATE TABLE ${historiesTable} (person_id TEXT PRIMARY KEY, history TEXT NOT NULL, keys TEXT NOT NULL)`,
+    `CREATE TABLE ${factsTable} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)${dialect === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
+  ];
+}
+
+/**
+ * Inserts or replaces people's rows in both tables, 1000 people a statement (on PostgreSQL each
+ * statement is a round trip). The facts are derived from the history here, so they cannot drift.
+ */
+export async function upsertAnalyticsRows(tx: SqlExecutor, historiesTable: string, factsTable: string, rows: ReadonlyArray<readonly [string, AnalyticsRow]>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    await tx.execute(
+      `INSERT INTO ${historiesTable} (person_id, history, keys) VALUES ${chunk.map((_, r) => `($${3 * r + 1}, $${3 * r + 2}, $${3 * r + 3})`).join(', ')}
+       ON CONFLICT (person_id) DO UPDATE SET history = excluded.history, keys = excluded.keys`,
+      chunk.flatMap(([id, row]) => [id, JSON.stringify(row.history), JSON.stringify(row.keys)]),
+    );
+    await tx.execute(
+      `INSERT INTO ${factsTable} (person_id, facts) VALUES ${chunk.map((_, r) => `($${2 * r + 1}, $${2 * r + 2})`).join(', ')}
+       ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts`,
+      chunk.flatMap(([id, row]) => [id, encodeFacts(row.history, parseTime)]),
+    );
+  }
+}
 
 /**
  * One row per person with everything time-to-event analysis and exports of episodes need, in a
@@ -76,12 +96,12 @@ export const ANALYTICS_TABLE = 'analytics_histories';
  */
 export const analyticsHistoriesProjection: Projection = {
   name: ANALYTICS_PROJECTION_NAME,
-  // 2: the binary `facts` column (facts.ts) that time-to-event reads instead of `history`.
+  // 2: the facts table (facts.ts) that time-to-event reads instead of the JSON histories.
   version: 2,
-  tables: [ANALYTICS_TABLE],
+  tables: [ANALYTICS_TABLE, ANALYTICS_FACTS_TABLE],
   handles: 'all',
-  createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
-    return [analyticsTableDdl(physical[ANALYTICS_TABLE])];
+  createTables(physical: Readonly<Record<string, string>>, dialect: SqlDialect): string[] {
+    return analyticsTablesDdl(physical[ANALYTICS_TABLE], physical[ANALYTICS_FACTS_TABLE], dialect);
   },
   async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
     const t = physical[ANALYTICS_TABLE];
@@ -103,21 +123,14 @@ export const analyticsHistoriesProjection: Projection = {
       );
       for (const f of found) stored.set(f.person_id, { history: JSON.parse(f.history) as CompactEntry[], keys: JSON.parse(f.keys) as string[] });
     }
-    const changed: Array<[string, string, string, string]> = [];
+    const changed: Array<[string, AnalyticsRow]> = [];
     for (const [personId, personEvents] of byPerson) {
       const row: AnalyticsRow = stored.get(personId) ?? { history: [], keys: [] };
       for (const e of personEvents) {
         appendToRow(row, { eventId: e.eventId, source: e.source, type: e.type, time: e.eventTime, recordedTime: e.recordedTime, data: e.data });
       }
-      if (row.history.length > 0) changed.push(analyticsRowValues(personId, row));
+      if (row.history.length > 0) changed.push([personId, row]);
     }
-    for (let i = 0; i < changed.length; i += 1000) {
-      const chunk = changed.slice(i, i + 1000);
-      await tx.execute(
-        `INSERT INTO ${t} (person_id, facts, history, keys) VALUES ${chunk.map((_, r) => `($${4 * r + 1}, $${4 * r + 2}, $${4 * r + 3}, $${4 * r + 4})`).join(', ')}
-         ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts, history = excluded.history, keys = excluded.keys`,
-        chunk.flat(),
-      );
-    }
+    await upsertAnalyticsRows(tx, t, physical[ANALYTICS_FACTS_TABLE], changed);
   },
 };
