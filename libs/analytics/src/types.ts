@@ -21,7 +21,6 @@ export interface PersonHistory {
  * and a retraction names its target by position.
  */
 export interface EncodedHistory {
-  readonly personId: string;
   readonly length: number;
   /** What the codes index; the same array for every history of one reader (roles are cached by it). */
   readonly types: readonly string[];

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { StoredEvent } from '@kedja/event-store';
 import { stories } from '@kedja/simulator';
-import type { TimeToEventQuery } from '@kedja/analytics';
+import { TimeToEventAccumulator, type TimeToEventQuery } from '@kedja/analytics';
 import { describeEachStore, newTestStore, type StoreKind } from '../../../../../libs/projections/src/testing/test-stores';
-import { ANALYTICS_FACTS_TABLE, ANALYTICS_TABLE, analyticsHistoriesProjection } from '../histories/projection';
+import { ANALYTICS_FACTS_TABLE, ANALYTICS_TABLE, analyticsHistoriesProjection, visitAnalyticsFacts } from '../histories/projection';
 import { timeToEventFromProjection } from './run';
 
 /**
@@ -161,6 +161,15 @@ async function answers(kind: StoreKind): Promise<Record<string, unknown>> {
     const out: Record<string, unknown> = {};
     for (const [name, query] of Object.entries(QUERIES)) {
       out[name] = JSON.parse(JSON.stringify(await timeToEventFromProjection(opened.db, 'analytics_golden_facts', query, NOW)));
+    }
+    // Small pages: every person once, whatever the page boundaries, and the same answer.
+    const [{ n }] = await opened.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM analytics_golden_facts');
+    for (const pageSize of [1, 7, Number(n)]) {
+      const acc = new TimeToEventAccumulator(QUERIES.bench, NOW);
+      let people = 0;
+      await visitAnalyticsFacts(opened.db, 'analytics_golden_facts', (facts) => (people++, acc.addEncoded(facts)), pageSize);
+      expect(people).toBe(Number(n));
+      expect(JSON.parse(JSON.stringify(acc.result()))).toEqual(out.bench);
     }
     return out;
   } finally {

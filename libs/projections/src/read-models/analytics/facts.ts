@@ -105,7 +105,6 @@ const NO_FIELDS: ReadonlyMap<string, number> = new Map();
  */
 export class FactsView implements EncodedHistory {
   readonly types = ANALYTICS_TYPE_CODES;
-  personId = '';
   length = 0;
   private s = '';
   private codes = new Int8Array(64);
@@ -114,14 +113,13 @@ export class FactsView implements EncodedHistory {
   private fieldsAt = new Int32Array(64);
   private namesAt = new Int32Array(64);
 
-  reset(personId: string, facts: string): this {
-    this.personId = personId;
+  /** Points the view at the facts `facts.slice(start, end)` (without copying them). */
+  reset(facts: string, start = 0, end = facts.length): this {
     this.s = facts;
     const s = facts;
-    const len = s.length;
     let n = 0;
-    let at = 0;
-    while (at < len) {
+    let at = start;
+    while (at < end) {
       if (n === this.codes.length) this.grow();
       let c = s.charCodeAt(at++) - TYPE_BASE;
       const differs = c >= DIFFERS;

@@ -18,7 +18,7 @@ function bothWays(histories: CompactEntry[][], query: TimeToEventQuery, now: str
   const view = new FactsView();
   histories.forEach((h, i) => {
     json.add(decodeHistory(`p${i}`, h));
-    facts.addEncoded(view.reset(`p${i}`, encodeFacts(h, parseTime)));
+    facts.addEncoded(view.reset(encodeFacts(h, parseTime)));
   });
   return { json: json.result(), facts: facts.result() };
 }
@@ -37,7 +37,7 @@ describe('analytics facts encoding', () => {
       [5, '2016-07-01T10:00:00Z', null, 'left-sweden'],
       [5, '2016-07-01T10:00:00Z', '', 'left', 'extra', 'values'],
     ];
-    const view = new FactsView().reset('p', encodeFacts(history, parseTime));
+    const view = new FactsView().reset(encodeFacts(history, parseTime));
     expect(view.length).toBe(history.length);
     history.forEach((entry, i) => {
       expect(view.code(i)).toBe(typeof entry[0] === 'number' ? entry[0] : -1);
@@ -71,10 +71,19 @@ describe('analytics facts encoding', () => {
   it('grows its buffers for long histories and is reusable across people', () => {
     const long: CompactEntry[] = Array.from({ length: 300 }, (_, i) => [i % 2 === 0 ? 9 : 10, new Date(Date.UTC(2015, 0, 1) + i * 86_400_000).toISOString(), 0]);
     const view = new FactsView();
-    expect(view.reset('a', encodeFacts(long, parseTime)).length).toBe(300);
+    expect(view.reset(encodeFacts(long, parseTime)).length).toBe(300);
     expect(view.time(299)).toBe(Date.UTC(2015, 0, 1) + 299 * 86_400_000);
-    expect(view.reset('b', encodeFacts([[2, '2016-01-01T00:00:00Z', 0]], parseTime)).length).toBe(1);
-    expect(view.reset('c', '').length).toBe(0);
+    expect(view.reset(encodeFacts([[2, '2016-01-01T00:00:00Z', 0]], parseTime)).length).toBe(1);
+    expect(view.reset('').length).toBe(0);
+    // A slice of a longer text, as the reader hands over one person of a joined page.
+    const one = encodeFacts([[2, '2016-01-01T00:00:00Z', 0]], parseTime);
+    const two = encodeFacts([[9, '2017-01-01T00:00:00Z', '2017-02-01T00:00:00Z', 'x']], parseTime);
+    const page = `${one}\n${two}`;
+    expect(view.reset(page, 0, one.length).length).toBe(1);
+    expect(view.code(0)).toBe(2);
+    expect(view.reset(page, one.length + 1, page.length).length).toBe(1);
+    expect(view.code(0)).toBe(9);
+    expect(view.recorded(0)).toBe(Date.UTC(2017, 1, 1));
   });
 
   it('answers time-to-event exactly as the JSON histories, over random histories', () => {
