@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { csvSink, exportEvents, parquetSink, timeToEvent, TimeToEventAccumulator, type PersonHistory, type TimeToEventQuery } from '@kedja/analytics';
 import { openEventStore, type OpenedEventStore } from '@kedja/event-store';
 import { stories } from '@kedja/simulator';
-import { analyticsHistoriesProjection, analyticsTablesDdl, appendToRow, readAnalyticsPages, upsertAnalyticsRows, type AnalyticsRow } from '../../apps/api/src/analytics/histories/projection';
+import { analyticsHistoriesProjection, analyticsTableDdl, appendToRow, readAnalyticsPages, upsertAnalyticsRows, type AnalyticsRow } from '../../apps/api/src/analytics/histories/projection';
 import { timeToEventFromProjection } from '../../apps/api/src/analytics/time-to-event/run';
 import { registerSuite, type BenchContext } from './harness';
 
@@ -24,7 +24,6 @@ import { registerSuite, type BenchContext } from './harness';
 const PERSONS = Number(process.env.KEDJA_BENCH_ANALYTICS_PERSONS ?? 200_000);
 const SEED = 2016;
 const TABLE = 'analytics_histories_bench';
-const FACTS_TABLE = 'analytics_facts_bench';
 const QUERY: TimeToEventQuery = { from: 'ResidencePermitGranted', to: ['EmploymentStarted', 'BusinessStarted'], cohort: { year: [2015, 2016, 2017] }, groupBy: 'gender' };
 const NOW = '2026-11-01T00:00:00Z';
 const TARGET_SECONDS = 2;
@@ -49,8 +48,7 @@ function expect(ok: boolean, message: string): void {
 async function buildTable(opened: OpenedEventStore, context: BenchContext): Promise<void> {
   const { db } = opened;
   await db.execute(`DROP TABLE IF EXISTS ${TABLE}`);
-  await db.execute(`DROP TABLE IF EXISTS ${FACTS_TABLE}`);
-  for (const sql of analyticsTablesDdl(TABLE, FACTS_TABLE, db.dialect)) await db.execute(sql);
+  await db.execute(analyticsTableDdl(TABLE));
   const started = Date.now();
   let batch: Array<[string, AnalyticsRow]> = [];
   let persons = 0;
@@ -58,7 +56,7 @@ async function buildTable(opened: OpenedEventStore, context: BenchContext): Prom
   const flush = async () => {
     const rows = batch;
     batch = [];
-    await db.transaction((tx) => upsertAnalyticsRows(tx, TABLE, FACTS_TABLE, rows));
+    await db.transaction((tx) => upsertAnalyticsRows(tx, TABLE, rows));
   };
   for (const story of stories({ persons: PERSONS, seed: SEED })) {
     const row: AnalyticsRow = { history: [], keys: [] };
@@ -109,14 +107,14 @@ registerSuite({
       };
       const endToEnd = await context.compare(
         'time-to-event, load + compute (people/s)',
-        { events: people, run: async () => void (await timeToEventFromProjection(opened.db, FACTS_TABLE, QUERY, NOW)) },
+        { events: people, run: async () => void (await timeToEventFromProjection(opened.db, TABLE, QUERY, NOW)) },
         { events: people, run: async () => void (await viaJson()) },
       );
       context.log(
         `time-to-event end to end over ${people} people: ${seconds(endToEnd.eventsPerSecond, people)} from the facts table, ` +
           `${seconds(endToEnd.baselinePerSecond!, people)} from the JSON histories (medians of ${context.repeats}, no warm-up; target < ${TARGET_SECONDS} s)`,
       );
-      expect(JSON.stringify(await timeToEventFromProjection(opened.db, FACTS_TABLE, QUERY, NOW)) === JSON.stringify(await viaJson()), 'the facts table and the JSON histories disagree');
+      expect(JSON.stringify(await timeToEventFromProjection(opened.db, TABLE, QUERY, NOW)) === JSON.stringify(await viaJson()), 'the facts table and the JSON histories disagree');
 
       const histories = await loadAll(opened);
       const rows = histories.reduce((sum, h) => sum + h.events.length, 0);

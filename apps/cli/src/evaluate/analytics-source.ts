@@ -2,14 +2,12 @@ import { ProjectionRunner } from '@kedja/projections';
 import type { OpenedEventStore } from '@kedja/event-store';
 import type { KedjaConfig } from '../../../api/src/config/config';
 import { openStoreFromConfig } from '../../../projector/src/open-store';
-import { ANALYTICS_FACTS_TABLE, ANALYTICS_PROJECTION_NAME, ANALYTICS_TABLE, analyticsHistoriesProjection } from '../../../api/src/analytics/histories/projection';
+import { ANALYTICS_PROJECTION_NAME, ANALYTICS_TABLE, analyticsHistoriesProjection } from '../../../api/src/analytics/histories/projection';
 
 export interface AnalyticsSource {
   readonly opened: OpenedEventStore;
-  /** The active physical tables of the analytics projection, caught up with the log: JSON histories, */
+  /** The active physical table of the analytics projection, caught up with the log. */
   readonly table: string;
-  /** and compact facts (time-to-event). */
-  readonly factsTable: string;
   close(): Promise<void>;
 }
 
@@ -28,9 +26,9 @@ export async function openAnalyticsSource(config: KedjaConfig): Promise<Analytic
   try {
     await runner.start();
     await runner.waitUntilCaughtUp(CATCH_UP_MS);
-    const physical = await runner.tableNames(ANALYTICS_PROJECTION_NAME);
+    const table = (await runner.tableNames(ANALYTICS_PROJECTION_NAME))[ANALYTICS_TABLE];
     await runner.stop();
-    return { opened, table: physical[ANALYTICS_TABLE], factsTable: physical[ANALYTICS_FACTS_TABLE], close: () => opened.store.close() };
+    return { opened, table, close: () => opened.store.close() };
   } catch (error) {
     await runner.stop().catch(() => undefined);
     await opened.store.close();

@@ -104,7 +104,7 @@ export async function evaluate(config: KedjaConfig, options: EvaluateOptions, no
   const query = queryFromOptions(options, nowMs);
   const source = await openAnalyticsSource(config);
   try {
-    const result = await timeToEventFromProjection(source.opened.db, source.factsTable, query, new Date(nowMs).toISOString());
+    const result = await timeToEventFromProjection(source.opened.db, source.table, query, new Date(nowMs).toISOString());
     if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`;
     const groupBy = query.groupBy === undefined ? [] : typeof query.groupBy === 'string' ? [query.groupBy] : [...new Set(query.groupBy)];
     return format === 'csv' ? formatCsv(result, groupBy) : formatTable(result);

@@ -1,31 +1,21 @@
 import { readActiveTables } from '@kedja/projections';
 import type { SqlExecutor } from '@kedja/event-store';
 import type { ProjectionRunner } from '@kedja/projections';
-import { ANALYTICS_FACTS_TABLE, ANALYTICS_PROJECTION_NAME, ANALYTICS_TABLE } from './projection';
+import { ANALYTICS_PROJECTION_NAME, ANALYTICS_TABLE } from './projection';
 
 /** How long a query waits for an in-process runner to apply what was just recorded. */
 export const CATCH_UP_MS = 2000;
 
-export interface AnalyticsTables {
-  /** JSON histories (exports of episodes). */
-  readonly histories: string;
-  /** Compact facts (time-to-event). */
-  readonly facts: string;
-}
-
 /**
- * The active physical tables of the analytics projection. With an in-process runner, first lets
- * it apply everything recorded so far (briefly: a long rebuild must not hold the request, which
- * then answers from what is applied). Without one (apps/projector keeps the read models) the
- * answer is as fresh as the projector, whose lag /health and /metrics report.
+ * The active physical table of the analytics projection. With an in-process runner, first lets it
+ * apply everything recorded so far (briefly: a long rebuild must not hold the request, which then
+ * answers from what is applied). Without one (apps/projector keeps the read models) the answer is
+ * as fresh as the projector, whose lag /health and /metrics report.
  */
-export async function analyticsTables(db: SqlExecutor, runner: ProjectionRunner | undefined, catchUpMs = CATCH_UP_MS): Promise<AnalyticsTables> {
-  let physical: Record<string, string>;
+export async function analyticsTable(db: SqlExecutor, runner: ProjectionRunner | undefined, catchUpMs = CATCH_UP_MS): Promise<string> {
   if (runner) {
     await runner.waitUntilCaughtUp(catchUpMs).catch(() => undefined);
-    physical = await runner.tableNames(ANALYTICS_PROJECTION_NAME);
-  } else {
-    physical = await readActiveTables(db, ANALYTICS_PROJECTION_NAME);
+    return (await runner.tableNames(ANALYTICS_PROJECTION_NAME))[ANALYTICS_TABLE];
   }
-  return { histories: physical[ANALYTICS_TABLE], facts: physical[ANALYTICS_FACTS_TABLE] };
+  return (await readActiveTables(db, ANALYTICS_PROJECTION_NAME))[ANALYTICS_TABLE];
 }

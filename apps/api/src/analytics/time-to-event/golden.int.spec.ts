@@ -4,7 +4,7 @@ import type { StoredEvent } from '@kedja/event-store';
 import { stories } from '@kedja/simulator';
 import { TimeToEventAccumulator, type TimeToEventQuery } from '@kedja/analytics';
 import { describeEachStore, newTestStore, type StoreKind } from '../../../../../libs/projections/src/testing/test-stores';
-import { ANALYTICS_FACTS_TABLE, ANALYTICS_TABLE, analyticsHistoriesProjection, visitAnalyticsFacts } from '../histories/projection';
+import { ANALYTICS_TABLE, analyticsHistoriesProjection, visitAnalyticsFacts } from '../histories/projection';
 import { timeToEventFromProjection } from './run';
 
 /**
@@ -151,7 +151,7 @@ async function answers(kind: StoreKind): Promise<Record<string, unknown>> {
   const store = newTestStore(kind);
   const opened = await store.open();
   try {
-    const physical = { [ANALYTICS_TABLE]: 'analytics_golden', [ANALYTICS_FACTS_TABLE]: 'analytics_golden_facts' };
+    const physical = { [ANALYTICS_TABLE]: 'analytics_golden' };
     for (const sql of analyticsHistoriesProjection.createTables(physical, opened.db.dialect)) await opened.db.execute(sql);
     const events = population();
     // Batches as the runner would apply them; a person's events span several batches.
@@ -160,14 +160,14 @@ async function answers(kind: StoreKind): Promise<Record<string, unknown>> {
     }
     const out: Record<string, unknown> = {};
     for (const [name, query] of Object.entries(QUERIES)) {
-      out[name] = JSON.parse(JSON.stringify(await timeToEventFromProjection(opened.db, 'analytics_golden_facts', query, NOW)));
+      out[name] = JSON.parse(JSON.stringify(await timeToEventFromProjection(opened.db, 'analytics_golden', query, NOW)));
     }
     // Small pages: every person once, whatever the page boundaries, and the same answer.
-    const [{ n }] = await opened.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM analytics_golden_facts');
+    const [{ n }] = await opened.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM analytics_golden');
     for (const pageSize of [1, 7, Number(n)]) {
       const acc = new TimeToEventAccumulator(QUERIES.bench, NOW);
       let people = 0;
-      await visitAnalyticsFacts(opened.db, 'analytics_golden_facts', (facts) => (people++, acc.addEncoded(facts)), pageSize);
+      await visitAnalyticsFacts(opened.db, 'analytics_golden', (facts) => (people++, acc.addEncoded(facts)), pageSize);
       expect(people).toBe(Number(n));
       expect(JSON.parse(JSON.stringify(acc.result()))).toEqual(out.bench);
     }

@@ -4,7 +4,7 @@ import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import { ProblemError } from '../../problems/problem';
 import { KEDJA_RUNTIME } from '../../runtime/tokens';
 import type { KedjaRuntime } from '../../runtime/runtime';
-import { analyticsTables } from '../histories/histories';
+import { analyticsTable } from '../histories/histories';
 import { parseTimeToEventBody } from './query';
 import { timeToEventFromProjection } from './run';
 
@@ -25,7 +25,7 @@ export class TimeToEventController {
     if (!checked.ok) throw new ProblemError('invalid-request', `The query is invalid: ${checked.errors.map((e) => e.path || 'body').join(', ')}.`, checked.errors);
     let table: string;
     try {
-      table = (await analyticsTables(this.runtime.db, this.runtime.projections)).facts;
+      table = await analyticsTable(this.runtime.db, this.runtime.projections);
     } catch {
       throw new ProblemError('unavailable', 'The analytics read model is not built yet; try again shortly.');
     }

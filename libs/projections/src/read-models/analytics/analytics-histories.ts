@@ -54,36 +54,28 @@ export function appendToRow(row: AnalyticsRow, e: AnalyticsInput): AnalyticsRow 
 
 export const ANALYTICS_PROJECTION_NAME = 'analytics_histories';
 export const ANALYTICS_TABLE = 'analytics_histories';
-/** The same people's facts (facts.ts), apart so that time-to-event scans a small table. */
-export const ANALYTICS_FACTS_TABLE = 'analytics_facts';
 
 /**
- * DDL of both tables. The facts table is clustered by person on SQLite (WITHOUT ROWID), so reading
- * it in person order is one pass over its own pages instead of an index lookup per person.
+ * `facts` (facts.ts) is what time-to-event reads; `history` and `keys` are the fold's state and
+ * what exports read. One table rather than two: a second table would double the pages each
+ * batch writes (the projection's commits cost about twice as much), for a faster scan that the
+ * query does not need.
  */
-export function analyticsTablesDdl(historiesTable: string, factsTable: string, dialect: SqlDialect): string[] {
-  return [
-    `CREATE TABLE ${historiesTable} (person_id TEXT PRIMARY KEY, history TEXT NOT NULL, keys TEXT NOT NULL)`,
-    `CREATE TABLE ${factsTable} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL)${dialect === 'sqlite' ? ' WITHOUT ROWID' : ''}`,
-  ];
+export function analyticsTableDdl(table: string): string {
+  return `CREATE TABLE ${table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL, history TEXT NOT NULL, keys TEXT NOT NULL)`;
 }
 
 /**
- * Inserts or replaces people's rows in both tables, 1000 people a statement (on PostgreSQL each
- * statement is a round trip). The facts are derived from the history here, so they cannot drift.
+ * Inserts or replaces people's rows, 1000 people a statement (on PostgreSQL each statement is a
+ * round trip). The facts are derived from the history here, so they cannot drift from it.
  */
-export async function upsertAnalyticsRows(tx: SqlExecutor, historiesTable: string, factsTable: string, rows: ReadonlyArray<readonly [string, AnalyticsRow]>): Promise<void> {
+export async function upsertAnalyticsRows(tx: SqlExecutor, table: string, rows: ReadonlyArray<readonly [string, AnalyticsRow]>): Promise<void> {
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
     await tx.execute(
-      `INSERT INTO ${historiesTable} (person_id, history, keys) VALUES ${chunk.map((_, r) => `($${3 * r + 1}, $${3 * r + 2}, $${3 * r + 3})`).join(', ')}
-       ON CONFLICT (person_id) DO UPDATE SET history = excluded.history, keys = excluded.keys`,
-      chunk.flatMap(([id, row]) => [id, JSON.stringify(row.history), JSON.stringify(row.keys)]),
-    );
-    await tx.execute(
-      `INSERT INTO ${factsTable} (person_id, facts) VALUES ${chunk.map((_, r) => `($${2 * r + 1}, $${2 * r + 2})`).join(', ')}
-       ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts`,
-      chunk.flatMap(([id, row]) => [id, encodeFacts(row.history, parseTime)]),
+      `INSERT INTO ${table} (person_id, facts, history, keys) VALUES ${chunk.map((_, r) => `($${4 * r + 1}, $${4 * r + 2}, $${4 * r + 3}, $${4 * r + 4})`).join(', ')}
+       ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts, history = excluded.history, keys = excluded.keys`,
+      chunk.flatMap(([id, row]) => [id, encodeFacts(row.history, parseTime), JSON.stringify(row.history), JSON.stringify(row.keys)]),
     );
   }
 }
@@ -96,12 +88,12 @@ export async function upsertAnalyticsRows(tx: SqlExecutor, historiesTable: strin
  */
 export const analyticsHistoriesProjection: Projection = {
   name: ANALYTICS_PROJECTION_NAME,
-  // 2: the facts table (facts.ts) that time-to-event reads instead of the JSON histories.
+  // 2: the facts column (facts.ts) that time-to-event reads instead of the JSON histories.
   version: 2,
-  tables: [ANALYTICS_TABLE, ANALYTICS_FACTS_TABLE],
+  tables: [ANALYTICS_TABLE],
   handles: 'all',
-  createTables(physical: Readonly<Record<string, string>>, dialect: SqlDialect): string[] {
-    return analyticsTablesDdl(physical[ANALYTICS_TABLE], physical[ANALYTICS_FACTS_TABLE], dialect);
+  createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
+    return [analyticsTableDdl(physical[ANALYTICS_TABLE])];
   },
   async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
     const t = physical[ANALYTICS_TABLE];
@@ -131,6 +123,6 @@ export const analyticsHistoriesProjection: Projection = {
       }
       if (row.history.length > 0) changed.push([personId, row]);
     }
-    await upsertAnalyticsRows(tx, t, physical[ANALYTICS_FACTS_TABLE], changed);
+    await upsertAnalyticsRows(tx, t, changed);
   },
 };

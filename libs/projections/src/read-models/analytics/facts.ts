@@ -52,13 +52,17 @@ function uint(v: number): string {
 
 function time(ms: number): string {
   if (Number.isInteger(ms) && ms >= 0 && ms < TIME_LIMIT) {
-    let out = '';
-    let v = ms;
-    for (let k = 0; k < TIME_DIGITS; k++) {
-      out = String.fromCharCode(DIGIT + (v % 64)) + out;
-      v = Math.floor(v / 64);
-    }
-    return out;
+    const hi = Math.floor(ms / 2 ** 24); // 18 bits: 3 digits
+    const lo = ms - hi * 2 ** 24; // 24 bits: 4 digits
+    return String.fromCharCode(
+      DIGIT + (hi >>> 12),
+      DIGIT + ((hi >>> 6) & 63),
+      DIGIT + (hi & 63),
+      DIGIT + (lo >>> 18),
+      DIGIT + ((lo >>> 12) & 63),
+      DIGIT + ((lo >>> 6) & 63),
+      DIGIT + (lo & 63),
+    );
   }
   return `~${String(ms)}${END}`;
 }
