@@ -1,4 +1,4 @@
-import type { AnalyticsEvent, EncodedHistory, EpisodeQuery, PersonAttributes, PersonHistory } from '../types';
+import type { AnalyticsEvent, AttributeKey, EncodedHistory, EpisodeQuery, PersonAttributes, PersonHistory } from '../types';
 import { parseTime, utcDay, utcYear } from '../time';
 import { ageBand, emptyAttributes } from './attributes';
 
@@ -270,19 +270,27 @@ export class EpisodeEvaluator {
     return this.closureIndex >= 0 && this.closureMs <= this.censorMs ? 'closure' : 'asOf';
   }
 
-  /** Fills `out` with the person's attributes for the last evaluated episode. */
-  attributes(out: PersonAttributes): PersonAttributes {
+  /**
+   * Fills `out` with the person's attributes for the last evaluated episode; with `only`, just
+   * those keys (the others are left as they are: a caller that reads only these saves decoding).
+   */
+  attributes(out: PersonAttributes, only?: ReadonlySet<AttributeKey>): PersonAttributes {
+    const all = only === undefined;
     const year = utcYear(this.startMs);
-    out.year = year;
+    if (all || only.has('year')) out.year = year;
     const opened = this.openedIndex;
-    out.gender = opened >= 0 ? stringOrNull(this.dataOf(opened, 'gender')) : null;
-    out.route = opened >= 0 ? stringOrNull(this.dataOf(opened, 'route')) : null;
-    out.ageBand = opened >= 0 ? ageBand(numberOrNull(this.dataOf(opened, 'birthYear')), year) : null;
-    const muni = this.municipalityIndex >= 0 ? stringOrNull(this.dataOf(this.municipalityIndex, 'municipalityCode')) : null;
-    out.municipalityCode = muni;
-    // The first two digits of a kommunkod are the länskod (SCB).
-    out.countyCode = muni !== null && muni.length === 4 ? muni.slice(0, 2) : null;
-    out.highestEducation = this.educationIndex >= 0 ? stringOrNull(this.dataOf(this.educationIndex, 'highestEducation')) : null;
+    if (all || only.has('gender')) out.gender = opened >= 0 ? stringOrNull(this.dataOf(opened, 'gender')) : null;
+    if (all || only.has('route')) out.route = opened >= 0 ? stringOrNull(this.dataOf(opened, 'route')) : null;
+    if (all || only.has('ageBand')) out.ageBand = opened >= 0 ? ageBand(numberOrNull(this.dataOf(opened, 'birthYear')), year) : null;
+    if (all || only.has('municipalityCode') || only.has('countyCode')) {
+      const muni = this.municipalityIndex >= 0 ? stringOrNull(this.dataOf(this.municipalityIndex, 'municipalityCode')) : null;
+      out.municipalityCode = muni;
+      // The first two digits of a kommunkod are the länskod (SCB).
+      out.countyCode = muni !== null && muni.length === 4 ? muni.slice(0, 2) : null;
+    }
+    if (all || only.has('highestEducation')) {
+      out.highestEducation = this.educationIndex >= 0 ? stringOrNull(this.dataOf(this.educationIndex, 'highestEducation')) : null;
+    }
     return out;
   }
 
