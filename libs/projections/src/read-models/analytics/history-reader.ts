@@ -116,6 +116,13 @@ export async function visitAnalyticsFacts(db: SqlExecutor, table: string, visit:
   }
 }
 
+/** True for the error of reading facts from a table of projection version 1, which has none. */
+export function isMissingFactsColumn(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /\bfacts\b/.test(message) && (e.code === '42703' || /no such column/i.test(message));
+}
+
 /** The same, one person at a time, for the library's `Histories` parameter. */
 export async function* readAnalyticsHistories(db: SqlExecutor, table: string, options: HistoryReaderOptions = {}): AsyncGenerator<PersonHistory> {
   for await (const page of readAnalyticsPages(db, table, options)) yield* page;
