@@ -167,7 +167,11 @@ async function answers(kind: StoreKind): Promise<Record<string, unknown>> {
     for (const name of ['bench', 'asOf2019', 'countyRoute']) {
       expect(JSON.parse(JSON.stringify(await timeToEventFromProjection(opened.db, 'analytics_golden_v1', QUERIES[name], NOW)))).toEqual(out[name]);
     }
-    await expect(timeToEventFromProjection(opened.db, 'analytics_missing', QUERIES.bench, NOW)).rejects.toThrow();
+    // Any other error is not taken for a version 1 table. (A flag, not rejects.toThrow: the
+    // driver's error objects are not always instances of jest's Error.)
+    let failed = false;
+    await timeToEventFromProjection(opened.db, 'analytics_missing', QUERIES.bench, NOW).catch(() => (failed = true));
+    expect(failed).toBe(true);
     // Small pages: every person once, whatever the page boundaries, and the same answer.
     const [{ n }] = await opened.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM analytics_golden');
     for (const pageSize of [1, 7, Number(n)]) {
