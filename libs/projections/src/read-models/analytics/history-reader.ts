@@ -82,21 +82,25 @@ export async function* readAnalyticsPages(db: SqlExecutor, table: string, option
  * no object per event. `visit` must not keep the view. Time-to-event reads this; exports, which
  * need the reported times, read the JSON histories.
  *
- * Paged by person id like readAnalyticsPages, but each page is one row: the store joins the
- * page's facts with newlines (which facts never contain: control characters in kept strings
- * are JSON-escaped), because a driver returns one long string far faster than thousands of
- * short ones. Order within a page does not matter to the analysis.
+ * Each page is one row: the store joins the page's facts with newlines (which facts never
+ * contain: control characters in kept strings are JSON-escaped), because a driver returns one
+ * long string far faster than thousands of short ones. Order does not matter to the analysis,
+ * so SQLite pages by rowid: one sequential pass over the table. By person id it would be an index
+ * lookup per person, scattered over the table when people were inserted out of id order (as the
+ * projection inserts them, in order of first event): 0.74 s of CPU instead of 0.18 s for 200,000
+ * people. PostgreSQL pages by person id.
  */
 export async function visitAnalyticsFacts(db: SqlExecutor, table: string, visit: (facts: FactsView) => void, pageSize = 5000): Promise<void> {
   const view = new FactsView();
-  const joined = db.dialect === 'postgres' ? `string_agg(facts, chr(10) ORDER BY person_id)` : `group_concat(facts, char(10))`;
-  const fetch = async (after: string | null) => {
+  const key = db.dialect === 'postgres' ? 'person_id' : 'rowid';
+  const joined = db.dialect === 'postgres' ? `string_agg(facts, chr(10) ORDER BY k)` : `group_concat(facts, char(10))`;
+  const fetch = async (after: string | number | null) => {
     const page =
       after === null
-        ? `SELECT person_id, facts FROM ${table} ORDER BY person_id LIMIT $1`
-        : `SELECT person_id, facts FROM ${table} WHERE person_id > $2 ORDER BY person_id LIMIT $1`;
-    const [row] = await db.query<{ last: string | null; n: number | string; facts: string | null }>(
-      `SELECT max(person_id) AS last, count(*) AS n, ${joined} AS facts FROM (${page}) AS page`,
+        ? `SELECT ${key} AS k, facts FROM ${table} ORDER BY ${key} LIMIT $1`
+        : `SELECT ${key} AS k, facts FROM ${table} WHERE ${key} > $2 ORDER BY ${key} LIMIT $1`;
+    const [row] = await db.query<{ last: string | number | null; n: number | string; facts: string | null }>(
+      `SELECT max(k) AS last, count(*) AS n, ${joined} AS facts FROM (${page}) AS page`,
       after === null ? [pageSize] : [pageSize, after],
     );
     return { last: row?.last ?? null, n: Number(row?.n ?? 0), facts: row?.facts ?? '' };
