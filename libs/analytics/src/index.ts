@@ -2,12 +2,14 @@ export type {
   AnalyticsEvent,
   AttributeKey,
   Cohort,
+  EncodedHistory,
   EpisodeQuery,
   Histories,
   PersonAttributes,
   PersonHistory,
 } from './types';
 export { ATTRIBUTE_KEYS } from './types';
+export { parseTime } from './time';
 export { AGE_BAND_LABELS, ageBand } from './episodes/attributes';
 export { buildEpisode, EpisodeEvaluator, type Episode } from './episodes/episode';
 export { visibleEvents } from './episodes/visible-events';

@@ -14,6 +14,29 @@ export interface PersonHistory {
   readonly events: readonly AnalyticsEvent[];
 }
 
+/**
+ * A person's history in a store's compact form, read through accessors so that no object per
+ * event is built (the analytics projection's `facts` column is one). It means exactly what the
+ * PersonHistory with these events would: event i has id i (one source for the whole history),
+ * and a retraction names its target by position.
+ */
+export interface EncodedHistory {
+  readonly length: number;
+  /** What the codes index; the same array for every history of one reader (roles are cached by it). */
+  readonly types: readonly string[];
+  /** Event i's type as an index into `types`, or -1 when its type is not there (see typeName). */
+  code(i: number): number;
+  typeName(i: number): string;
+  /** Event time in epoch ms as parseTime reads the reported text: NaN when it is not a time. */
+  time(i: number): number;
+  /** Recorded time in epoch ms; the event time when the source gave none. */
+  recorded(i: number): number;
+  /** For an EventRetracted: the position of the event it retracts. */
+  retractionTarget(i: number): number;
+  /** Data field `name` of event i when it is a string or a number, else null. */
+  data(i: number, name: string): string | number | null;
+}
+
 export type Histories = Iterable<PersonHistory> | AsyncIterable<PersonHistory>;
 
 export const ATTRIBUTE_KEYS = [

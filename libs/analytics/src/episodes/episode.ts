@@ -1,4 +1,4 @@
-import type { AnalyticsEvent, EpisodeQuery, PersonAttributes, PersonHistory } from '../types';
+import type { AnalyticsEvent, AttributeKey, EncodedHistory, EpisodeQuery, PersonAttributes, PersonHistory } from '../types';
 import { parseTime, utcDay, utcYear } from '../time';
 import { ageBand, emptyAttributes } from './attributes';
 
@@ -30,6 +30,8 @@ const ROLE_RETRACTION = 64;
 // (ABO/EBO during the asylum process) is deliberately absent: it says where the person waited,
 // not which municipality received them.
 const MUNICIPALITY_TYPES = ['MunicipalityAssigned', 'SettledInMunicipality', 'PopulationRegistered', 'MovedToMunicipality'];
+
+const NO_EVENTS: readonly AnalyticsEvent[] = [];
 
 let timeBuf = new Float64Array(256);
 let roleBuf = new Uint8Array(256);
@@ -81,6 +83,11 @@ export class EpisodeEvaluator {
   private municipalityIndex = -1;
   private educationIndex = -1;
   private events: readonly AnalyticsEvent[] = [];
+  /** Set while the last evaluated history was an EncodedHistory (then `events` is empty). */
+  private encoded: EncodedHistory | null = null;
+  /** Roles by type code of `codeTypes`, the type table of the encoded histories seen last. */
+  private codeRoles = new Uint8Array(0);
+  private codeTypes: readonly string[] | null = null;
 
   constructor(query: EpisodeQuery, options: { attributes?: boolean } = {}) {
     this.withAttributes = options.attributes ?? true;
@@ -101,6 +108,7 @@ export class EpisodeEvaluator {
     const n = events.length;
     ensureCapacity(n);
     this.events = events;
+    this.encoded = null;
     this.startIndex = this.endIndex = this.closureIndex = -1;
     this.openedIndex = this.municipalityIndex = this.educationIndex = -1;
     const roles = this.roles;
@@ -130,17 +138,71 @@ export class EpisodeEvaluator {
       }
     }
 
-    if (retractions !== null && this.applyRetractions(events, retractions)) {
-      start = -1;
-      startMs = Infinity;
-      for (let i = 0; i < n; i++) {
-        if (roleBuf[i] & ROLE_FROM && timeBuf[i] < startMs) {
-          startMs = timeBuf[i];
-          start = i;
-        }
+    if (retractions !== null && this.applyRetractions(events, retractions)) start = this.earliestStart(n);
+    return this.finish(n, start, asOfMs);
+  }
+
+  /**
+   * The same as `evaluate` for a history in a store's compact form: identical answers, without an
+   * object per event. Only events whose type has a role are asked for their times.
+   */
+  evaluateEncoded(history: EncodedHistory, asOfMs: number): boolean {
+    const n = history.length;
+    ensureCapacity(n);
+    this.events = NO_EVENTS;
+    this.encoded = history;
+    if (history.types !== this.codeTypes) {
+      this.codeRoles = Uint8Array.from(history.types, (t) => this.roles.get(t) ?? 0);
+      this.codeTypes = history.types;
+    }
+    const codeRoles = this.codeRoles;
+    const roles = this.roles;
+    this.startIndex = this.endIndex = this.closureIndex = -1;
+    this.openedIndex = this.municipalityIndex = this.educationIndex = -1;
+    let retractions: number[] | null = null;
+    let start = -1;
+    let startMs = Infinity;
+    for (let i = 0; i < n; i++) {
+      const code = history.code(i);
+      const role = code >= 0 ? codeRoles[code] : (roles.get(history.typeName(i)) ?? 0);
+      if (role === 0) {
+        roleBuf[i] = 0;
+        continue;
+      }
+      const t = history.time(i);
+      const rec = history.recorded(i);
+      if (!(rec <= asOfMs) || t !== t) {
+        roleBuf[i] = 0;
+        continue;
+      }
+      roleBuf[i] = role;
+      timeBuf[i] = t;
+      if (role & ROLE_RETRACTION) (retractions ??= []).push(i);
+      if (role & ROLE_FROM && t < startMs) {
+        startMs = t;
+        start = i;
       }
     }
+    if (retractions !== null && this.applyEncodedRetractions(history, retractions)) start = this.earliestStart(n);
+    return this.finish(n, start, asOfMs);
+  }
+
+  private earliestStart(n: number): number {
+    let start = -1;
+    let startMs = Infinity;
+    for (let i = 0; i < n; i++) {
+      if (roleBuf[i] & ROLE_FROM && timeBuf[i] < startMs) {
+        startMs = timeBuf[i];
+        start = i;
+      }
+    }
+    return start;
+  }
+
+  /** The episode from the roles and times of the visible events; false without a start. */
+  private finish(n: number, start: number, asOfMs: number): boolean {
     if (start < 0) return false;
+    const startMs = timeBuf[start];
 
     let endMs = Infinity;
     let closureMs = Infinity;
@@ -208,21 +270,50 @@ export class EpisodeEvaluator {
     return this.closureIndex >= 0 && this.closureMs <= this.censorMs ? 'closure' : 'asOf';
   }
 
-  /** Fills `out` with the person's attributes for the last evaluated episode. */
-  attributes(out: PersonAttributes): PersonAttributes {
-    const ev = this.events;
+  /**
+   * Fills `out` with the person's attributes for the last evaluated episode; with `only`, just
+   * those keys (the others are left as they are: a caller that reads only these saves decoding).
+   */
+  attributes(out: PersonAttributes, only?: ReadonlySet<AttributeKey>): PersonAttributes {
+    const all = only === undefined;
     const year = utcYear(this.startMs);
-    out.year = year;
-    const opened = this.openedIndex >= 0 ? ev[this.openedIndex].data : null;
-    out.gender = opened ? stringOrNull(opened.gender) : null;
-    out.route = opened ? stringOrNull(opened.route) : null;
-    out.ageBand = opened ? ageBand(numberOrNull(opened.birthYear), year) : null;
-    const muni = this.municipalityIndex >= 0 ? stringOrNull(ev[this.municipalityIndex].data.municipalityCode) : null;
-    out.municipalityCode = muni;
-    // The first two digits of a kommunkod are the länskod (SCB).
-    out.countyCode = muni !== null && muni.length === 4 ? muni.slice(0, 2) : null;
-    out.highestEducation = this.educationIndex >= 0 ? stringOrNull(ev[this.educationIndex].data.highestEducation) : null;
+    if (all || only.has('year')) out.year = year;
+    const opened = this.openedIndex;
+    if (all || only.has('gender')) out.gender = opened >= 0 ? stringOrNull(this.dataOf(opened, 'gender')) : null;
+    if (all || only.has('route')) out.route = opened >= 0 ? stringOrNull(this.dataOf(opened, 'route')) : null;
+    if (all || only.has('ageBand')) out.ageBand = opened >= 0 ? ageBand(numberOrNull(this.dataOf(opened, 'birthYear')), year) : null;
+    if (all || only.has('municipalityCode') || only.has('countyCode')) {
+      const muni = this.municipalityIndex >= 0 ? stringOrNull(this.dataOf(this.municipalityIndex, 'municipalityCode')) : null;
+      out.municipalityCode = muni;
+      // The first two digits of a kommunkod are the länskod (SCB).
+      out.countyCode = muni !== null && muni.length === 4 ? muni.slice(0, 2) : null;
+    }
+    if (all || only.has('highestEducation')) {
+      out.highestEducation = this.educationIndex >= 0 ? stringOrNull(this.dataOf(this.educationIndex, 'highestEducation')) : null;
+    }
     return out;
+  }
+
+  private dataOf(i: number, name: string): unknown {
+    return this.encoded !== null ? this.encoded.data(i, name) : this.events[i].data[name];
+  }
+
+  /**
+   * applyRetractions for an encoded history, where ids are positions and a retraction names its
+   * target by position (the store resolved the source and id): the same one-level rule.
+   */
+  private applyEncodedRetractions(history: EncodedHistory, retractions: number[]): boolean {
+    const targets: number[] = retractions.map((r) => history.retractionTarget(r));
+    let removed = false;
+    for (let k = 0; k < retractions.length; k++) {
+      if (targets.includes(retractions[k])) continue;
+      const target = targets[k];
+      if (target >= 0 && target < history.length && roleBuf[target] !== 0) {
+        roleBuf[target] = 0;
+        removed = true;
+      }
+    }
+    return removed;
   }
 
   /** Marks retracted events as absent; true when any relevant event was removed. */

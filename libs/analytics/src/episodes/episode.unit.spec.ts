@@ -1,5 +1,7 @@
 import { closed, employed, event, opened, permit, person, retraction, settled } from '../testing/histories';
-import { buildEpisode } from './episode';
+import { ATTRIBUTE_KEYS, type AttributeKey } from '../types';
+import { emptyAttributes } from './attributes';
+import { buildEpisode, EpisodeEvaluator } from './episode';
 
 const PERMIT_TO_WORK = { from: 'ResidencePermitGranted', to: 'EmploymentStarted' };
 const LATER = '2025-01-01T00:00:00Z';
@@ -188,5 +190,22 @@ describe('buildEpisode', () => {
       );
       expect(ep?.attributes).toMatchObject({ highestEducation: 'upper-secondary', gender: null, route: null, ageBand: null });
     });
+  });
+});
+
+describe('EpisodeEvaluator.attributes with a subset of keys', () => {
+  it('fills exactly the keys asked for, with the values the full set has', () => {
+    const evaluator = new EpisodeEvaluator(PERMIT_TO_WORK);
+    const h = person(opened('2015-10-01T10:00:00Z'), settled('2016-04-01T00:00:00Z', '1480'), permit('2016-03-01T10:00:00Z'), employed('2017-03-01T10:00:00Z'));
+    expect(evaluator.evaluate(h.events, Date.parse(LATER))).toBe(true);
+    const full = evaluator.attributes(emptyAttributes());
+    expect(full.countyCode).toBe('14');
+    for (const only of [['gender'], ['countyCode'], ['year', 'ageBand'], ['municipalityCode', 'highestEducation', 'route']] as AttributeKey[][]) {
+      const some = evaluator.attributes(emptyAttributes(), new Set(only));
+      for (const k of ATTRIBUTE_KEYS) {
+        const filled = only.includes(k) || (k === 'municipalityCode' && only.includes('countyCode')) || (k === 'countyCode' && only.includes('municipalityCode'));
+        expect({ k, v: some[k] }).toEqual({ k, v: filled ? full[k] : null });
+      }
+    }
   });
 });

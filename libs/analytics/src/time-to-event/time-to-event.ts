@@ -7,7 +7,7 @@ import {
   type HorizonShare,
   type KaplanMeierRow,
 } from '../kaplan-meier/kaplan-meier';
-import type { AttributeKey, Cohort, EpisodeQuery, Histories, PersonAttributes, PersonHistory } from '../types';
+import type { AttributeKey, Cohort, EncodedHistory, EpisodeQuery, Histories, PersonAttributes, PersonHistory } from '../types';
 import { GroupCounts } from './group-counts';
 
 export interface TimeToEventQuery extends EpisodeQuery {
@@ -55,6 +55,8 @@ export class TimeToEventAccumulator {
   private readonly horizons: readonly number[];
   private readonly groups = new Map<string, GroupState>();
   private readonly scratch = emptyAttributes();
+  /** The attributes the cohort filter and the grouping read: only these are worked out per person. */
+  private readonly attributeKeys: ReadonlySet<AttributeKey>;
 
   constructor(query: TimeToEventQuery, now: string) {
     validateQuery(query);
@@ -66,16 +68,25 @@ export class TimeToEventAccumulator {
     for (const h of this.horizons) {
       if (!Number.isFinite(h) || h < 0) throw new RangeError(`horizon must be a non-negative number of days: ${h}`);
     }
+    this.attributeKeys = new Set<AttributeKey>([...this.groupBy, ...cohortKeys(query.cohort)]);
     const needsAttributes = this.inCohort !== null || this.groupBy.length > 0;
     this.evaluator = new EpisodeEvaluator(query, { attributes: needsAttributes });
   }
 
   add(history: PersonHistory): void {
+    if (this.evaluator.evaluate(history.events, this.asOfMs)) this.count();
+  }
+
+  /** `add` for a history in a store's compact form; the same answer as its PersonHistory. */
+  addEncoded(history: EncodedHistory): void {
+    if (this.evaluator.evaluateEncoded(history, this.asOfMs)) this.count();
+  }
+
+  private count(): void {
     const ev = this.evaluator;
-    if (!ev.evaluate(history.events, this.asOfMs)) return;
     let attributes: PersonAttributes | null = null;
     if (this.inCohort !== null || this.groupBy.length > 0) {
-      attributes = ev.attributes(this.scratch);
+      attributes = ev.attributes(this.scratch, this.attributeKeys);
       if (this.inCohort !== null && !this.inCohort(attributes)) return;
     }
     this.group(attributes).counts.add(ev.days, ev.event);
@@ -115,6 +126,11 @@ export class TimeToEventAccumulator {
     }
     return state;
   }
+}
+
+function cohortKeys(cohort: Cohort | undefined): AttributeKey[] {
+  // compileCohort has already refused unknown keys.
+  return cohort === undefined ? [] : (Object.keys(cohort).filter((k) => cohort[k as AttributeKey] !== undefined) as AttributeKey[]);
 }
 
 function validateQuery(query: TimeToEventQuery): void {

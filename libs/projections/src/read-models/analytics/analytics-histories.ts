@@ -1,76 +1,16 @@
 import { createHash } from 'node:crypto';
+import { parseTime } from '@kedja/analytics';
 import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
 import type { Projection } from '../../projection';
+import { CODE_OF, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './codes';
+import { encodeFacts } from './facts';
 
-/**
- * Type codes of the compact history. Append only: a code, once written, must keep meaning its
- * type (reordering would need a version bump and a rebuild). A type missing here (a later
- * catalogue addition) is stored by name, so nothing is lost while the list catches up.
- * Health facts are not here: analysts never get them (CONTRACT.md "Who sees what").
- */
-export const ANALYTICS_TYPE_CODES: readonly string[] = [
-  'MigrationCaseOpened',
-  'ReceptionHousingAssigned',
-  'ResidencePermitGranted',
-  'ResidencePermitRefused',
-  'MunicipalityAssigned',
-  'MigrationCaseClosed',
-  'PopulationRegistered',
-  'MovedToMunicipality',
-  'SettledInMunicipality',
-  'SfiEnrolled',
-  'SfiCoursePassed',
-  'SfiDiscontinued',
-  'CivicOrientationStarted',
-  'CivicOrientationCompleted',
-  'EstablishmentProgrammeStarted',
-  'EstablishmentProgrammeEnded',
-  'EstablishmentAllowanceGranted',
-  'CompetenceMapped',
-  'InternshipStarted',
-  'InternshipEnded',
-  'ValidationStarted',
-  'ValidationCompleted',
-  'EducationStarted',
-  'EducationEnded',
-  'EmploymentStarted',
-  'EmploymentEnded',
-  'BusinessStarted',
-  'EventRetracted',
-];
-
-const CODE_OF = new Map(ANALYTICS_TYPE_CODES.map((t, i) => [t, i]));
-export const RETRACTED_CODE = CODE_OF.get('EventRetracted')!;
+export { ANALYTICS_TYPE_CODES, CODE_OF, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './codes';
 
 /** Never kept: health facts are special category data that no analysis may use. */
 export function isAnalyticsExcluded(type: string): boolean {
   return type.startsWith('HealthExamination');
 }
-
-/**
- * The data fields each type keeps, in tuple order: exactly what the analysis attributes read
- * (@kedja/analytics "Attributes") and the retraction target. Citizenship, personnummer, employer
- * and the rest never reach this table, so erasure and minimisation need not think about it.
- */
-export const KEPT_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  MigrationCaseOpened: ['birthYear', 'gender', 'route'],
-  ReceptionHousingAssigned: ['municipalityCode'],
-  MunicipalityAssigned: ['municipalityCode'],
-  PopulationRegistered: ['municipalityCode'],
-  MovedToMunicipality: ['municipalityCode'],
-  SettledInMunicipality: ['municipalityCode'],
-  CompetenceMapped: ['highestEducation'],
-  MigrationCaseClosed: ['reason'],
-};
-
-/**
- * One entry of the compact history: `[type, time, recorded, ...kept fields]`. `type` is a code of
- * ANALYTICS_TYPE_CODES (or the name when it has none), `time` the event time as reported (its
- * offset is kept for exports), `recorded` the recorded time, or 0 when it equals `time`. A
- * retraction keeps one field, the index of its target in the same history: an event's id in the
- * analysis is its index, which is all the retraction rules of @kedja/analytics need.
- */
-export type CompactEntry = Array<string | number | null>;
 
 export interface AnalyticsRow {
   readonly history: CompactEntry[];
@@ -116,6 +56,31 @@ export const ANALYTICS_PROJECTION_NAME = 'analytics_histories';
 export const ANALYTICS_TABLE = 'analytics_histories';
 
 /**
+ * `facts` (facts.ts) is what time-to-event reads; `history` and `keys` are the fold's state and
+ * what exports read. One table rather than two: a second table would double the pages each
+ * batch writes (the projection's commits cost about twice as much), for a faster scan that the
+ * query does not need.
+ */
+export function analyticsTableDdl(table: string): string {
+  return `CREATE TABLE ${table} (person_id TEXT PRIMARY KEY, facts TEXT NOT NULL, history TEXT NOT NULL, keys TEXT NOT NULL)`;
+}
+
+/**
+ * Inserts or replaces people's rows, 1000 people a statement (on PostgreSQL each statement is a
+ * round trip). The facts are derived from the history here, so they cannot drift from it.
+ */
+export async function upsertAnalyticsRows(tx: SqlExecutor, table: string, rows: ReadonlyArray<readonly [string, AnalyticsRow]>): Promise<void> {
+  for (let i = 0; i < rows.length; i += 1000) {
+    const chunk = rows.slice(i, i + 1000);
+    await tx.execute(
+      `INSERT INTO ${table} (person_id, facts, history, keys) VALUES ${chunk.map((_, r) => `($${4 * r + 1}, $${4 * r + 2}, $${4 * r + 3}, $${4 * r + 4})`).join(', ')}
+       ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts, history = excluded.history, keys = excluded.keys`,
+      chunk.flatMap(([id, row]) => [id, encodeFacts(row.history, parseTime), JSON.stringify(row.history), JSON.stringify(row.keys)]),
+    );
+  }
+}
+
+/**
  * One row per person with everything time-to-event analysis and exports of episodes need, in a
  * form that loads fast for hundreds of thousands of people: retracted events and retractions are
  * kept (not applied), because an as-of report must see a retraction only from when it was
@@ -123,11 +88,12 @@ export const ANALYTICS_TABLE = 'analytics_histories';
  */
 export const analyticsHistoriesProjection: Projection = {
   name: ANALYTICS_PROJECTION_NAME,
-  version: 1,
+  // 2: the facts column (facts.ts) that time-to-event reads instead of the JSON histories.
+  version: 2,
   tables: [ANALYTICS_TABLE],
   handles: 'all',
   createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
-    return [`CREATE TABLE ${physical[ANALYTICS_TABLE]} (person_id TEXT PRIMARY KEY, history TEXT NOT NULL, keys TEXT NOT NULL)`];
+    return [analyticsTableDdl(physical[ANALYTICS_TABLE])];
   },
   async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
     const t = physical[ANALYTICS_TABLE];
@@ -149,21 +115,14 @@ export const analyticsHistoriesProjection: Projection = {
       );
       for (const f of found) stored.set(f.person_id, { history: JSON.parse(f.history) as CompactEntry[], keys: JSON.parse(f.keys) as string[] });
     }
-    const changed: Array<[string, string, string]> = [];
+    const changed: Array<[string, AnalyticsRow]> = [];
     for (const [personId, personEvents] of byPerson) {
       const row: AnalyticsRow = stored.get(personId) ?? { history: [], keys: [] };
       for (const e of personEvents) {
         appendToRow(row, { eventId: e.eventId, source: e.source, type: e.type, time: e.eventTime, recordedTime: e.recordedTime, data: e.data });
       }
-      if (row.history.length > 0) changed.push([personId, JSON.stringify(row.history), JSON.stringify(row.keys)]);
+      if (row.history.length > 0) changed.push([personId, row]);
     }
-    for (let i = 0; i < changed.length; i += 1000) {
-      const chunk = changed.slice(i, i + 1000);
-      await tx.execute(
-        `INSERT INTO ${t} (person_id, history, keys) VALUES ${chunk.map((_, r) => `($${3 * r + 1}, $${3 * r + 2}, $${3 * r + 3})`).join(', ')}
-         ON CONFLICT (person_id) DO UPDATE SET history = excluded.history, keys = excluded.keys`,
-        chunk.flat(),
-      );
-    }
+    await upsertAnalyticsRows(tx, t, changed);
   },
 };

@@ -1,6 +1,7 @@
 import type { SqlExecutor } from '@kedja/event-store';
 import type { AnalyticsEvent, PersonHistory } from '@kedja/analytics';
-import { ANALYTICS_TYPE_CODES, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './analytics-histories';
+import { ANALYTICS_TYPE_CODES, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './codes';
+import { FactsView } from './facts';
 
 // Every event of a person gets its index as id, so ids repeat across people: intern them once
 // instead of allocating a string per event of 200,000 people.
@@ -74,6 +75,56 @@ export async function* readAnalyticsPages(db: SqlExecutor, table: string, option
     if (page.length > 0) yield page;
     if (rows.length < pageSize) return;
   }
+}
+
+/**
+ * Every person's facts (facts.ts), each handed to `visit` through one reused FactsView: no JSON,
+ * no object per event. `visit` must not keep the view. Time-to-event reads this; exports, which
+ * need the reported times, read the JSON histories.
+ *
+ * Each page is one row: the store joins the page's facts with newlines (which facts never
+ * contain: control characters in kept strings are JSON-escaped), because a driver returns one
+ * long string far faster than thousands of short ones. Order does not matter to the analysis,
+ * so SQLite pages by rowid: one sequential pass over the table. By person id it would be an index
+ * lookup per person, scattered over the table when people were inserted out of id order (as the
+ * projection inserts them, in order of first event): 0.74 s of CPU instead of 0.18 s for 200,000
+ * people. PostgreSQL pages by person id.
+ */
+export async function visitAnalyticsFacts(db: SqlExecutor, table: string, visit: (facts: FactsView) => void, pageSize = 5000): Promise<void> {
+  const view = new FactsView();
+  const key = db.dialect === 'postgres' ? 'person_id' : 'rowid';
+  const joined = db.dialect === 'postgres' ? `string_agg(facts, chr(10) ORDER BY k)` : `group_concat(facts, char(10))`;
+  const fetch = async (after: string | number | null) => {
+    const page =
+      after === null
+        ? `SELECT ${key} AS k, facts FROM ${table} ORDER BY ${key} LIMIT $1`
+        : `SELECT ${key} AS k, facts FROM ${table} WHERE ${key} > $2 ORDER BY ${key} LIMIT $1`;
+    const [row] = await db.query<{ last: string | number | null; n: number | string; facts: string | null }>(
+      `SELECT max(k) AS last, count(*) AS n, ${joined} AS facts FROM (${page}) AS page`,
+      after === null ? [pageSize] : [pageSize, after],
+    );
+    return { last: row?.last ?? null, n: Number(row?.n ?? 0), facts: row?.facts ?? '' };
+  };
+  let next = fetch(null);
+  for (;;) {
+    const { last, n, facts } = await next;
+    if (n === pageSize) next = fetch(last);
+    let start = 0;
+    for (let k = 0; k < n; k++) {
+      let end = facts.indexOf('\n', start);
+      if (end < 0) end = facts.length;
+      visit(view.reset(facts, start, end));
+      start = end + 1;
+    }
+    if (n < pageSize) return;
+  }
+}
+
+/** True for the error of reading facts from a table of projection version 1, which has none. */
+export function isMissingFactsColumn(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /\bfacts\b/.test(message) && (e.code === '42703' || /no such column/i.test(message));
 }
 
 /** The same, one person at a time, for the library's `Histories` parameter. */
