@@ -1,6 +1,7 @@
 import { NATIONAL_AGENCIES, scopeFor } from '@kedja/access';
 import { replay, sortByEventTime, type PersonFacts, type RecordedEvent } from '@kedja/chain';
 import type { StoredEvent } from '@kedja/event-store';
+import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
 
 /**
  * What a view row keeps of a person's history so that it can fold the person again when an event
@@ -81,4 +82,54 @@ export function dateOf(time: string): string {
 export function daysBetween(from: string, to: string | number): number {
   const end = typeof to === 'number' ? to : Date.parse(to);
   return Math.floor((end - Date.parse(from)) / DAY_MS);
+}
+
+/**
+ * A person as a read model holds them while folding: the compact history (recording order) and
+ * the facts it gives, folded in place (person-fold.ts). `latest` is the latest event time in the
+ * history (ms; -Infinity when empty). The holder owns both: `addEvent` updates them in place.
+ */
+export interface PersonState {
+  history: CompactEvent[];
+  facts: DraftFacts;
+  latest: number;
+}
+
+export function emptyPersonState(): PersonState {
+  return { history: [], facts: emptyDraft(), latest: -Infinity };
+}
+
+/** The state of a stored history: a full fold, as `factsOf`. */
+export function stateOf(history: CompactEvent[]): PersonState {
+  let latest = -Infinity;
+  for (const e of history) {
+    const t = Date.parse(e.time);
+    // NaN (never stored: times are validated) makes every later event refold.
+    if (!(t <= latest)) latest = t;
+  }
+  return { history, facts: foldInPlace(chronological(history) as unknown as RecordedEvent[]), latest };
+}
+
+/**
+ * The state after one more event; equal to `stateOf(addToHistory(history, event))` (and its facts
+ * to `factsOf`), which the tests check over simulated populations. An event no earlier than every
+ * event in the history sorts last in `chronological` (ties go by recording order, and it is the
+ * latest recorded), so the facts are one step further; a retraction, or an event reported after a
+ * later one, refolds the effective history from scratch, as a person's facts are defined.
+ */
+export function addEvent(state: PersonState, event: StoredEvent): PersonState {
+  if (event.type === 'EventRetracted') {
+    const history = addToHistory(state.history, event);
+    return history.length === state.history.length ? state : stateOf(history);
+  }
+  if (UNUSED_TYPES.has(event.type)) return state;
+  const compacted = compact(event);
+  const t = Date.parse(compacted.time);
+  state.history.push(compacted);
+  if (t >= state.latest) {
+    state.latest = t;
+    stepInPlace(state.facts, compacted as unknown as RecordedEvent);
+    return state;
+  }
+  return stateOf(state.history);
 }

@@ -125,7 +125,8 @@ describeEachStore('ProjectionRunner', (kind: StoreKind) => {
         if (physical.event_counts_by_type.endsWith('_g2') && ++rebuildBatches > 3 && held) throw new Error('held');
       },
     });
-    const runner = runnerFor({ store, db }, [projection], { rebuildBatchSize: 500, retireGraceMs: 300, onError: () => undefined });
+    // One page per transaction, so the rebuild stops half-way at a committed checkpoint.
+    const runner = runnerFor({ store, db }, [projection], { rebuildBatchSize: 500, rebuildCommitEvents: 500, retireGraceMs: 300, onError: () => undefined });
     await runner.start();
     await runner.waitUntilCaughtUp(20_000);
     const before = await snapshot(db, runner);
