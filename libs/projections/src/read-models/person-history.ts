@@ -6,16 +6,15 @@ import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-
 /**
  * What a view row keeps of a person's history so that it can fold the person again when an event
  * is retracted or reported late: the effective events in recording order, minus what no view
- * needs. Direct identifiers (the personnummer) and citizenship are dropped: a read model must not
- * become a second copy of them (erasure reaches the log, not every table), and health facts are
- * left out because no view is built on them.
+ * needs (the actor, among others). Direct identifiers (the personnummer) and citizenship are
+ * dropped: a read model must not become a second copy of them (erasure reaches the log, not every
+ * table), and health facts are left out because no view is built on them.
  */
 export interface CompactEvent {
   readonly eventId: string;
   readonly source: string;
   readonly type: string;
   readonly time: string;
-  readonly actor: string;
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -23,9 +22,29 @@ const DROPPED_FIELDS = new Set(['personalIdentityNumber', 'citizenship']);
 const UNUSED_TYPES = new Set(['HealthExaminationOffered', 'HealthExaminationCompleted']);
 
 export function compact(event: StoredEvent): CompactEvent {
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event.data)) if (!DROPPED_FIELDS.has(key)) data[key] = value;
-  return { eventId: event.eventId, source: event.source, type: event.type, time: event.eventTime, actor: event.metadata.actor, data };
+  // Most events carry none of the dropped fields: their data is kept as it is (never modified).
+  let data: Readonly<Record<string, unknown>> = event.data;
+  for (const key of DROPPED_FIELDS) {
+    if (Object.hasOwn(event.data, key)) {
+      const kept: Record<string, unknown> = {};
+      for (const [k, value] of Object.entries(event.data)) if (!DROPPED_FIELDS.has(k)) kept[k] = value;
+      data = kept;
+      break;
+    }
+  }
+  return { eventId: event.eventId, source: event.source, type: event.type, time: event.eventTime, data };
+}
+
+/**
+ * The stored form of a history: one array per event instead of an object, so the key names are
+ * not repeated in every row (the rows are most of what a rebuild writes).
+ */
+export function encodeHistory(history: readonly CompactEvent[]): string {
+  return JSON.stringify(history.map((e) => [e.eventId, e.source, e.type, e.time, e.data]));
+}
+
+export function decodeHistory(text: string): CompactEvent[] {
+  return (JSON.parse(text) as [string, string, string, string, Record<string, unknown>][]).map(([eventId, source, type, time, data]) => ({ eventId, source, type, time, data }));
 }
 
 /** The history after one more event: a retraction removes its target (same source and id). */

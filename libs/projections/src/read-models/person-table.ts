@@ -1,7 +1,7 @@
 import type { PersonFacts } from '@kedja/chain';
 import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
 import type { Projection, ProjectionBuilder } from '../projection';
-import { addEvent, addToHistory, emptyPersonState, factsOf, placementOf, stateOf, type CompactEvent, type PersonState, type Placement } from './person-history';
+import { addEvent, addToHistory, decodeHistory, emptyPersonState, encodeHistory, factsOf, placementOf, stateOf, type CompactEvent, type PersonState, type Placement } from './person-history';
 
 export type ColumnValue = string | number | null;
 
@@ -218,7 +218,7 @@ class PersonTableWriter {
     if (ids.length === 0) return stored;
     if (tx.dialect === 'postgres') {
       const found = await tx.query<{ person_id: string; history: string }>(`SELECT person_id, history FROM ${t} WHERE person_id = ANY($1::text[])`, [ids]);
-      for (const f of found) stored.set(f.person_id, JSON.parse(f.history) as CompactEvent[]);
+      for (const f of found) stored.set(f.person_id, decodeHistory(f.history));
       return stored;
     }
     for (const chunk of chunks(ids, READ_CHUNK)) {
@@ -226,7 +226,7 @@ class PersonTableWriter {
         `SELECT person_id, history FROM ${t} WHERE person_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
         chunk,
       );
-      for (const f of found) stored.set(f.person_id, JSON.parse(f.history) as CompactEvent[]);
+      for (const f of found) stored.set(f.person_id, decodeHistory(f.history));
     }
     return stored;
   }
@@ -239,9 +239,9 @@ class PersonTableWriter {
     if (rows.length === 0) return;
     const { spec, columnNames } = this;
     const t = physical[spec.table];
-    const values = rows.map((row): ColumnValue[] => [
+    const toValues = (row: PersonRow): ColumnValue[] => [
       row.personId,
-      JSON.stringify(row.history),
+      encodeHistory(row.history),
       row.derived ? 1 : 0,
       row.placement.residenceMunicipality,
       row.placement.openAssignment,
@@ -249,9 +249,9 @@ class PersonTableWriter {
       row.placement.mandates,
       row.derived ? JSON.stringify(row.derived.detail) : null,
       ...spec.columns.map((c) => row.derived?.columns[c.name] ?? null),
-    ]);
+    ];
     const upsert = `ON CONFLICT (person_id) DO UPDATE SET ${columnNames.slice(1).map((n) => `${n} = excluded.${n}`).join(', ')}`;
-    await insertRows(tx, t, columnNames, values, upsert);
+    await insertRows(tx, t, columnNames, rows, toValues, upsert);
     if (!spec.children) return;
     const children = spec.children;
     const c = physical[children.table];
@@ -265,7 +265,7 @@ class PersonTableWriter {
     }
     const names = ['person_id', ...children.columns.map((col) => col.name)];
     const childRows = rows.flatMap((row) => children.rows(row).map((child) => [row.personId, ...children.columns.map((col) => child[col.name] ?? null)]));
-    await insertRows(tx, c, names, childRows, '');
+    await insertRows(tx, c, names, childRows, (row) => row, '');
   }
 }
 
@@ -275,24 +275,34 @@ class PersonTableWriter {
  * as the parameter bound allows (measured faster than one `unnest` of column arrays, whose text
  * encoding of JSON strings costs more than the round trips it saves).
  */
-async function insertRows(
+async function insertRows<T>(
   tx: SqlExecutor,
   table: string,
   names: readonly string[],
-  rows: readonly ColumnValue[][],
+  rows: readonly T[],
+  toValues: (row: T) => ColumnValue[],
   conflict: string,
 ): Promise<void> {
   if (rows.length === 0) return;
   const width = names.length;
   if (tx.dialect === 'postgres') {
+    // The next statement's parameters are gathered while the server runs the previous one.
+    let running: Promise<unknown> | undefined;
     for (const chunk of chunks(rows, Math.max(1, Math.floor(MAX_PARAMETERS / width)))) {
       const tuples = chunk.map((_, r) => `(${names.map((__, i) => `$${r * width + i + 1}`).join(', ')})`);
-      await tx.execute(`INSERT INTO ${table} (${names.join(', ')}) VALUES ${tuples.join(', ')} ${conflict}`, chunk.flat());
+      const sql = `INSERT INTO ${table} (${names.join(', ')}) VALUES ${tuples.join(', ')} ${conflict}`;
+      const values = chunk.flatMap(toValues);
+      await running;
+      running = tx.execute(sql, values);
+      // Awaited before the next statement (or after the last); this only keeps a failure from
+      // counting as unhandled if gathering the next parameters throws first.
+      running.catch(() => undefined);
     }
+    await running;
     return;
   }
   const sql = `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')}) ${conflict}`;
-  for (const row of rows) await tx.execute(sql, row);
+  for (const row of rows) await tx.execute(sql, toValues(row));
 }
 
 /** Persons per `IN (...)` read on SQLite, well under its bound-parameter limit (32,766). */

@@ -73,7 +73,8 @@ export function stepsOf(f: PersonFacts, history: readonly { type: string; time: 
 /** Everyone a municipality holds (residents and open assignments) with the status of each step. */
 export const residentsSpec: PersonViewSpec = {
   name: 'municipality_residents',
-  version: 1,
+  // 2: histories stored as arrays per event, without the actor.
+  version: 2,
   table: 'municipality_residents',
   columns: [],
   indexes: [],

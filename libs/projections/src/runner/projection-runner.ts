@@ -556,8 +556,12 @@ export class ProjectionRunner {
     let last = rebuild.checkpoint;
     let reached = false;
     try {
-      for (;;) {
-        const page = await this.store.readAll({ after: last, limit });
+      // The next page is asked for before this one is folded, so on PostgreSQL the server reads
+      // it meanwhile.
+      let next: Promise<{ events: readonly StoredEvent[] }> | undefined = this.store.readAll({ after: last, limit });
+      while (next) {
+        const page = await next;
+        next = undefined;
         let events = page.events;
         if (worker.frozen) {
           reached = events.length < limit;
@@ -568,16 +572,19 @@ export class ProjectionRunner {
             reached = true;
           }
         }
-        if (events.length > 0) {
-          count += events.length;
-          last = events[events.length - 1].position;
-          if (this.pendingTargets.size > 0) for (const event of events) if (this.pendingTargets.has(event.position)) reachedTargets.push(event.position);
-          const mine = handles === null ? events : events.filter((event) => handles.has(event.type));
-          if (builder) builder.add(mine);
-          else for (const event of mine) handled.push(event);
+        if (events.length === 0) break;
+        count += events.length;
+        last = events[events.length - 1].position;
+        const more = !reached && events.length === limit && count + limit <= this.options.rebuildCommitEvents && Date.now() < gatherUntil && !this.stopping;
+        if (more) {
+          next = this.store.readAll({ after: last, limit });
+          // Awaited on the next turn; this only keeps a failure from counting as unhandled if folding this page throws first.
+          next.catch(() => undefined);
         }
-        if (reached || events.length < limit) break;
-        if (count + limit > this.options.rebuildCommitEvents || Date.now() >= gatherUntil || this.stopping) break;
+        if (this.pendingTargets.size > 0) for (const event of events) if (this.pendingTargets.has(event.position)) reachedTargets.push(event.position);
+        const mine = handles === null ? events : events.filter((event) => handles.has(event.type));
+        if (builder) builder.add(mine);
+        else for (const event of mine) handled.push(event);
       }
       if (count === 0 && !reached) return false;
       await this.commit(
