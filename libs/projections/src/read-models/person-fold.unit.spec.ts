@@ -1,32 +1,16 @@
 import { replay, sortByEventTime, type RecordedEvent } from '@kedja/chain';
 import type { StoredEvent } from '@kedja/event-store';
-import { simulate } from '@kedja/simulator';
+import { simulatedEvents } from '../testing/simulated-population';
 import { foldInPlace } from './person-fold';
 import { addEvent, addToHistory, decodeHistory, emptyPersonState, encodeHistory, factsOf, stateOf, type CompactEvent } from './person-history';
 
 /** A simulated population as per-person streams of stored events, in feed (recording) order. */
 function population(persons: number, seed: number): StoredEvent[][] {
-  const streamOf = new Map<string, string>();
   const streams = new Map<string, StoredEvent[]>();
-  let position = 0;
-  for (const e of simulate({ persons, seed })) {
-    const colon = e.subject.indexOf(':');
-    const kind = e.subject.slice(0, colon);
-    let streamId = kind === 'person' ? e.subject.slice(colon + 1) : streamOf.get(e.subject);
-    if (e.type === 'MigrationCaseOpened') {
-      streamId = `p${streams.size}`;
-      streamOf.set(e.subject, streamId);
-      streams.set(streamId, []);
-    }
-    if (e.type === 'PopulationRegistered' && streamId !== undefined) streamOf.set(`pnr:${String(e.data.personalIdentityNumber)}`, streamId);
-    if (streamId === undefined) throw new Error(`no stream for ${e.subject}`);
-    const stream = streams.get(streamId) as StoredEvent[];
-    position++;
-    stream.push({
-      position: String(position), streamId, streamVersion: stream.length + 1, eventId: e.id, source: e.source, type: e.type,
-      eventTime: new Date(e.time).toISOString(), recordedTime: new Date(e.recordedtime).toISOString(), receivedTime: new Date(e.recordedtime).toISOString(),
-      data: e.data, metadata: { actor: e.actor },
-    });
+  for (const [index, { streamId, event }] of simulatedEvents(persons, seed).entries()) {
+    let stream = streams.get(streamId);
+    if (!stream) streams.set(streamId, (stream = []));
+    stream.push({ ...event, position: String(index + 1), streamId, streamVersion: stream.length + 1, recordedTime: event.recordedTime as string, receivedTime: event.recordedTime as string });
   }
   return [...streams.values()];
 }

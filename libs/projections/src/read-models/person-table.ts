@@ -65,7 +65,13 @@ export function rowOf(spec: Pick<PersonViewSpec, 'derive'>, personId: string, st
   return { personId, history, placement: placementOf(history, facts), derived: spec.derive(facts, history) };
 }
 
-export function personViewProjection(spec: PersonViewSpec): Projection {
+export interface PersonViewOptions {
+  /** See BUILDER_MAX_PERSONS (tests lower it to exercise forgetting). */
+  readonly builderMaxPersons?: number;
+}
+
+export function personViewProjection(spec: PersonViewSpec, options: PersonViewOptions = {}): Projection {
+  const builderMaxPersons = options.builderMaxPersons ?? BUILDER_MAX_PERSONS;
   const tables = [spec.table, ...(spec.children ? [spec.children.table] : [])];
   const writer = new PersonTableWriter(spec);
   return {
@@ -110,7 +116,7 @@ export function personViewProjection(spec: PersonViewSpec): Projection {
       await writer.write(tx, physical, rows, (personId) => stored.has(personId));
     },
     openBuilder(physical: Readonly<Record<string, string>>, _dialect: SqlDialect, fresh: boolean): ProjectionBuilder {
-      return new PersonViewBuilder(spec, writer, physical, fresh);
+      return new PersonViewBuilder(spec, writer, physical, fresh, builderMaxPersons);
     },
   };
 }
@@ -151,8 +157,9 @@ class PersonViewBuilder implements ProjectionBuilder {
     private readonly spec: PersonViewSpec,
     private readonly writer: PersonTableWriter,
     private readonly physical: Readonly<Record<string, string>>,
-    /** Every person with a row is in `states` (or `written`): true for fresh tables. */
+    /** Every person with a row is in `states`: true for fresh tables. */
     private complete: boolean,
+    private readonly maxPersons: number,
   ) {}
 
   add(events: readonly StoredEvent[]): void {
@@ -196,7 +203,7 @@ class PersonViewBuilder implements ProjectionBuilder {
     for (const personId of this.pendingWrite) this.written.add(personId);
     this.pendingWrite = [];
     this.dirty.clear();
-    if (this.states.size > BUILDER_MAX_PERSONS) {
+    if (this.states.size > this.maxPersons) {
       this.states.clear();
       this.written.clear();
       this.complete = false;
