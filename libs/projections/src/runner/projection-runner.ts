@@ -334,6 +334,8 @@ export class ProjectionRunner {
     await this.db.execute('UPDATE projection_state SET rebuild_requested = 1 WHERE name = $1', [projectionName]);
     worker.rebuildRequested = true;
     worker.wake?.();
+    // Counting the rest of the log scans an index: done only for a listener, once per checkpoint.
+    let counted: { checkpoint: Position | null; total: number } | undefined;
     for (;;) {
       if (this.stopping) throw new Error('the runner stopped before the rebuild finished');
       const row = await this.stateRow(projectionName);
@@ -342,10 +344,10 @@ export class ProjectionRunner {
         options.onProgress?.({ name: projectionName, generation: Number(row.generation), done, total: done });
         return { generation: Number(row.generation) };
       }
-      if (row?.rebuild_generation != null) {
+      if (row?.rebuild_generation != null && options.onProgress) {
         const done = Number(row.rebuild_applied);
-        const total = done + (await this.store.countAfter(row.rebuild_checkpoint));
-        options.onProgress?.({ name: projectionName, generation: Number(row.rebuild_generation), done, total });
+        if (counted?.checkpoint !== row.rebuild_checkpoint) counted = { checkpoint: row.rebuild_checkpoint, total: done + (await this.store.countAfter(row.rebuild_checkpoint)) };
+        options.onProgress({ name: projectionName, generation: Number(row.rebuild_generation), done, total: counted.total });
       }
       // Another process may be the one applying it, so the row is polled; a swap by this runner
       // ends the wait at once.
@@ -601,9 +603,11 @@ export class ProjectionRunner {
       throw error;
     }
     if (reached) worker.builder = undefined;
-    const done = reached ? (worker.active as Generation).applied : rebuild.applied;
-    const total = reached ? done : done + (await this.store.countAfter(rebuild.checkpoint));
-    this.options.onRebuildProgress?.({ name: worker.projection.name, generation: rebuild.generation, done, total });
+    if (this.options.onRebuildProgress) {
+      const done = reached ? (worker.active as Generation).applied : rebuild.applied;
+      const total = reached ? done : done + (await this.store.countAfter(rebuild.checkpoint));
+      this.options.onRebuildProgress({ name: worker.projection.name, generation: rebuild.generation, done, total });
+    }
     return true;
   }
 
