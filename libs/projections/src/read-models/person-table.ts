@@ -295,7 +295,7 @@ async function insertRows<T>(
   if (tx.dialect === 'postgres') {
     // The next statement's parameters are gathered while the server runs the previous one.
     let running: Promise<unknown> | undefined;
-    for (const chunk of chunks(rows, Math.max(1, Math.floor(MAX_PARAMETERS / width)))) {
+    for (const chunk of chunks(rows, Math.max(1, Math.min(PG_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / width))))) {
       const tuples = chunk.map((_, r) => `(${names.map((__, i) => `$${r * width + i + 1}`).join(', ')})`);
       const sql = `INSERT INTO ${table} (${names.join(', ')}) VALUES ${tuples.join(', ')} ${conflict}`;
       const values = chunk.flatMap(toValues);
@@ -316,6 +316,8 @@ async function insertRows<T>(
 const READ_CHUNK = 500;
 /** Bound parameters per statement on PostgreSQL, well under its limit (65,535). */
 const MAX_PARAMETERS = 10_000;
+/** Rows per statement on PostgreSQL: small enough that gathering one overlaps the server's work on the last. */
+const PG_ROWS_PER_STATEMENT = 250;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
