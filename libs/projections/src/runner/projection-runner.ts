@@ -587,6 +587,9 @@ export class ProjectionRunner {
         const mine = handles === null ? events : events.filter((event) => handles.has(event.type));
         if (builder) builder.add(mine);
         else for (const event of mine) handled.push(event);
+        // SQLite reads settle synchronously: let timers and I/O (the api's requests in embedded
+        // mode) run between pages, as between transactions.
+        if (next) await new Promise((resolve) => setImmediate(resolve));
       }
       if (count === 0 && !reached) return false;
       await this.commit(
