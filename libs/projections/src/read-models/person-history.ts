@@ -148,7 +148,11 @@ export function addEvent(state: PersonState, event: StoredEvent): PersonState {
   if (t >= state.latest) {
     state.latest = t;
     stepInPlace(state.facts, compacted as unknown as RecordedEvent);
-    return state;
+  } else {
+    // Reported after a later event: refolded, and the latest time stays what it was (NaN, never
+    // stored since times are validated, makes every later event refold too, as in stateOf).
+    if (Number.isNaN(t)) state.latest = NaN;
+    state.facts = foldInPlace(chronological(state.history) as unknown as RecordedEvent[]);
   }
-  return stateOf(state.history);
+  return state;
 }

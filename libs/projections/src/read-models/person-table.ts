@@ -144,20 +144,26 @@ export const BUILDER_MAX_PERSONS = 50_000;
  * A builder opened on tables that already hold rows (a rebuild resumed at a checkpoint) reads a
  * person's row the first time it meets them, as `apply` does.
  */
+interface BuilderEntry {
+  state: PersonState;
+  /** Changed since the last commit. */
+  dirty: boolean;
+  /** Has a row in the tables (so possibly child rows to replace). */
+  written: boolean;
+}
+
 class PersonViewBuilder implements ProjectionBuilder {
-  private readonly states = new Map<string, PersonState>();
-  /** Persons written since this builder was opened (or forgotten): their rows exist. */
-  private readonly written = new Set<string>();
+  private readonly entries = new Map<string, BuilderEntry>();
   /** Events of persons whose row has not been read yet (only when the tables were not fresh). */
   private readonly unread = new Map<string, StoredEvent[]>();
-  private readonly dirty = new Set<string>();
-  private pendingWrite: string[] = [];
+  private dirty: BuilderEntry[] = [];
+  private dirtyIds: string[] = [];
 
   constructor(
     private readonly spec: PersonViewSpec,
     private readonly writer: PersonTableWriter,
     private readonly physical: Readonly<Record<string, string>>,
-    /** Every person with a row is in `states`: true for fresh tables. */
+    /** Every person with a row is in `entries`: true for fresh tables. */
     private complete: boolean,
     private readonly maxPersons: number,
   ) {}
@@ -165,13 +171,14 @@ class PersonViewBuilder implements ProjectionBuilder {
   add(events: readonly StoredEvent[]): void {
     for (const e of events) {
       const personId = e.streamId;
-      const state = this.states.get(personId);
-      if (state) {
-        this.states.set(personId, addEvent(state, e));
-        this.dirty.add(personId);
+      const entry = this.entries.get(personId);
+      if (entry) {
+        entry.state = addEvent(entry.state, e);
+        this.markDirty(personId, entry);
       } else if (this.complete) {
-        this.states.set(personId, addEvent(emptyPersonState(), e));
-        this.dirty.add(personId);
+        const created: BuilderEntry = { state: addEvent(emptyPersonState(), e), dirty: false, written: false };
+        this.entries.set(personId, created);
+        this.markDirty(personId, created);
       } else {
         const list = this.unread.get(personId);
         if (list) list.push(e);
@@ -185,29 +192,37 @@ class PersonViewBuilder implements ProjectionBuilder {
       const stored = await this.writer.readHistories(tx, this.physical, [...this.unread.keys()]);
       for (const [personId, events] of this.unread) {
         const history = stored.get(personId);
-        if (history) this.written.add(personId);
         let state = history ? stateOf(history) : emptyPersonState();
         for (const e of events) state = addEvent(state, e);
-        this.states.set(personId, state);
-        this.dirty.add(personId);
+        const entry: BuilderEntry = { state, dirty: false, written: history !== undefined };
+        this.entries.set(personId, entry);
+        this.markDirty(personId, entry);
       }
       this.unread.clear();
     }
-    const rows: PersonRow[] = [];
-    for (const personId of this.dirty) rows.push(rowOf(this.spec, personId, this.states.get(personId) as PersonState));
-    await this.writer.write(tx, this.physical, rows, (personId) => this.written.has(personId));
-    this.pendingWrite = [...this.dirty];
+    const rows = this.dirty.map((entry, i) => rowOf(this.spec, this.dirtyIds[i], entry.state));
+    const written = new Set(this.dirtyIds.filter((_, i) => this.dirty[i].written));
+    await this.writer.write(tx, this.physical, rows, (personId) => written.has(personId));
   }
 
   committed(): void {
-    for (const personId of this.pendingWrite) this.written.add(personId);
-    this.pendingWrite = [];
-    this.dirty.clear();
-    if (this.states.size > this.maxPersons) {
-      this.states.clear();
-      this.written.clear();
+    for (const entry of this.dirty) {
+      entry.dirty = false;
+      entry.written = true;
+    }
+    this.dirty = [];
+    this.dirtyIds = [];
+    if (this.entries.size > this.maxPersons) {
+      this.entries.clear();
       this.complete = false;
     }
+  }
+
+  private markDirty(personId: string, entry: BuilderEntry): void {
+    if (entry.dirty) return;
+    entry.dirty = true;
+    this.dirty.push(entry);
+    this.dirtyIds.push(personId);
   }
 }
 
