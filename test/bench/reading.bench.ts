@@ -19,7 +19,8 @@ import { LoadProcess, drive, type LoadPlan, type LoadResult } from './support/ti
 const PERSONS = Number(process.env.KEDJA_BENCH_READING_PERSONS ?? 100_000);
 const SEED = 42;
 const LOAD_BATCH = 1000;
-// The runner's rebuild batch, so the bare read pages the log exactly as a rebuild does.
+// The runner's rebuild page (rebuildBatchSize; it commits several pages per transaction), so the
+// bare read pages the log exactly as a rebuild reads it.
 const REBUILD_PAGE = 2000;
 const REBUILD_TARGET = 0.5;
 /**

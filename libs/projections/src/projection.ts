@@ -23,6 +23,29 @@ export interface Projection {
    * checkpoint.
    */
   apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void>;
+  /**
+   * Optional, for rebuilds: a builder that fills one fresh generation from the start of the log,
+   * keeping what it has folded in memory across the runner's transactions. Without it the runner
+   * rebuilds with `apply`. `fresh`: nothing has been applied to the tables yet (else the builder
+   * must read what it needs of them, as `apply` does).
+   */
+  openBuilder?(physical: Readonly<Record<string, string>>, dialect: SqlDialect, fresh: boolean): ProjectionBuilder;
+}
+
+/**
+ * Fills one generation (nobody reads it until the swap) for one runner, which alone writes it
+ * while it holds the projection. The runner calls `add` with each page of handled events in log
+ * order, then `write` inside the transaction that advances the checkpoint past those pages, then
+ * `committed` once that transaction has committed. If anything fails the runner drops the builder
+ * and opens a new one at the committed checkpoint, so the builder may trust that the tables hold
+ * exactly what was committed before it was opened plus what it wrote.
+ */
+export interface ProjectionBuilder {
+  /** Takes the next handled events (in log order); only folds them in memory. */
+  add(events: readonly StoredEvent[]): void;
+  /** Writes what the events added since the last commit changed, inside the runner's transaction, with `tx` only. */
+  write(tx: SqlExecutor): Promise<void>;
+  committed(): void;
 }
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;

@@ -8,7 +8,8 @@ import { openGaps, type GapAnchor } from './gaps';
  */
 export const chainGapsSpec: PersonViewSpec = {
   name: 'chain_gaps',
-  version: 1,
+  // 2: histories stored as arrays per event, without the actor.
+  version: 2,
   table: 'chain_gap_persons',
   columns: [],
   indexes: [],

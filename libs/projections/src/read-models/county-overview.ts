@@ -39,7 +39,8 @@ export interface OverviewDetail {
  */
 export const countyOverviewSpec: PersonViewSpec = {
   name: 'county_overview',
-  version: 1,
+  // 2: histories stored as arrays per event, without the actor.
+  version: 2,
   table: 'county_overview',
   columns: [
     { name: 'municipality_code', type: 'TEXT' },

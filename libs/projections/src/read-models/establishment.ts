@@ -34,7 +34,8 @@ export interface EstablishmentDetail {
 /** Active programme participants and what they are doing now (Arbetsförmedlingen's question). */
 export const establishmentSpec: PersonViewSpec = {
   name: 'establishment',
-  version: 1,
+  // 2: histories stored as arrays per event, without the actor.
+  version: 2,
   table: 'establishment',
   columns: [{ name: 'planned_end', type: 'TEXT' }],
   indexes: ['listed, planned_end, person_id'],

@@ -1,4 +1,5 @@
 export * from './person-history';
+export * from './person-fold';
 export * from './person-table';
 export * from './gaps';
 export * from './settlement-queue';

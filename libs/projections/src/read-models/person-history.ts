@@ -1,20 +1,20 @@
 import { NATIONAL_AGENCIES, scopeFor } from '@kedja/access';
 import { replay, sortByEventTime, type PersonFacts, type RecordedEvent } from '@kedja/chain';
 import type { StoredEvent } from '@kedja/event-store';
+import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
 
 /**
  * What a view row keeps of a person's history so that it can fold the person again when an event
  * is retracted or reported late: the effective events in recording order, minus what no view
- * needs. Direct identifiers (the personnummer) and citizenship are dropped: a read model must not
- * become a second copy of them (erasure reaches the log, not every table), and health facts are
- * left out because no view is built on them.
+ * needs (the actor, among others). Direct identifiers (the personnummer) and citizenship are
+ * dropped: a read model must not become a second copy of them (erasure reaches the log, not every
+ * table), and health facts are left out because no view is built on them.
  */
 export interface CompactEvent {
   readonly eventId: string;
   readonly source: string;
   readonly type: string;
   readonly time: string;
-  readonly actor: string;
   readonly data: Readonly<Record<string, unknown>>;
 }
 
@@ -22,9 +22,29 @@ const DROPPED_FIELDS = new Set(['personalIdentityNumber', 'citizenship']);
 const UNUSED_TYPES = new Set(['HealthExaminationOffered', 'HealthExaminationCompleted']);
 
 export function compact(event: StoredEvent): CompactEvent {
-  const data: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(event.data)) if (!DROPPED_FIELDS.has(key)) data[key] = value;
-  return { eventId: event.eventId, source: event.source, type: event.type, time: event.eventTime, actor: event.metadata.actor, data };
+  // Most events carry none of the dropped fields: their data is kept as it is (never modified).
+  let data: Readonly<Record<string, unknown>> = event.data;
+  for (const key of DROPPED_FIELDS) {
+    if (Object.hasOwn(event.data, key)) {
+      const kept: Record<string, unknown> = {};
+      for (const [k, value] of Object.entries(event.data)) if (!DROPPED_FIELDS.has(k)) kept[k] = value;
+      data = kept;
+      break;
+    }
+  }
+  return { eventId: event.eventId, source: event.source, type: event.type, time: event.eventTime, data };
+}
+
+/**
+ * The stored form of a history: one array per event instead of an object, so the key names are
+ * not repeated in every row (the rows are most of what a rebuild writes).
+ */
+export function encodeHistory(history: readonly CompactEvent[]): string {
+  return JSON.stringify(history.map((e) => [e.eventId, e.source, e.type, e.time, e.data]));
+}
+
+export function decodeHistory(text: string): CompactEvent[] {
+  return (JSON.parse(text) as [string, string, string, string, Record<string, unknown>][]).map(([eventId, source, type, time, data]) => ({ eventId, source, type, time, data }));
 }
 
 /** The history after one more event: a retraction removes its target (same source and id). */
@@ -81,4 +101,58 @@ export function dateOf(time: string): string {
 export function daysBetween(from: string, to: string | number): number {
   const end = typeof to === 'number' ? to : Date.parse(to);
   return Math.floor((end - Date.parse(from)) / DAY_MS);
+}
+
+/**
+ * A person as a read model holds them while folding: the compact history (recording order) and
+ * the facts it gives, folded in place (person-fold.ts). `latest` is the latest event time in the
+ * history (ms; -Infinity when empty). The holder owns both: `addEvent` updates them in place.
+ */
+export interface PersonState {
+  history: CompactEvent[];
+  facts: DraftFacts;
+  latest: number;
+}
+
+export function emptyPersonState(): PersonState {
+  return { history: [], facts: emptyDraft(), latest: -Infinity };
+}
+
+/** The state of a stored history: a full fold, as `factsOf`. */
+export function stateOf(history: CompactEvent[]): PersonState {
+  let latest = -Infinity;
+  for (const e of history) {
+    const t = Date.parse(e.time);
+    // NaN (never stored: times are validated) makes every later event refold.
+    if (!(t <= latest)) latest = t;
+  }
+  return { history, facts: foldInPlace(chronological(history) as unknown as RecordedEvent[]), latest };
+}
+
+/**
+ * The state after one more event; equal to `stateOf(addToHistory(history, event))` (and its facts
+ * to `factsOf`), which the tests check over simulated populations. An event no earlier than every
+ * event in the history sorts last in `chronological` (ties go by recording order, and it is the
+ * latest recorded), so the facts are one step further; a retraction, or an event reported after a
+ * later one, refolds the effective history from scratch, as a person's facts are defined.
+ */
+export function addEvent(state: PersonState, event: StoredEvent): PersonState {
+  if (event.type === 'EventRetracted') {
+    const history = addToHistory(state.history, event);
+    return history.length === state.history.length ? state : stateOf(history);
+  }
+  if (UNUSED_TYPES.has(event.type)) return state;
+  const compacted = compact(event);
+  const t = Date.parse(compacted.time);
+  state.history.push(compacted);
+  if (t >= state.latest) {
+    state.latest = t;
+    stepInPlace(state.facts, compacted as unknown as RecordedEvent);
+  } else {
+    // Reported after a later event: refolded, and the latest time stays what it was (NaN, never
+    // stored since times are validated, makes every later event refold too, as in stateOf).
+    if (Number.isNaN(t)) state.latest = NaN;
+    state.facts = foldInPlace(chronological(state.history) as unknown as RecordedEvent[]);
+  }
+  return state;
 }

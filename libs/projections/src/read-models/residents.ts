@@ -70,10 +70,19 @@ export function stepsOf(f: PersonFacts, history: readonly { type: string; time: 
   return { sfi, civicOrientation, programme, internship, work };
 }
 
+/** The history by event time (a stable sort: ties keep recording order), each time parsed once. */
+function byTime<E extends { readonly time: string }>(history: readonly E[]): E[] {
+  return history
+    .map((e) => ({ e, t: Date.parse(e.time) }))
+    .sort((a, b) => a.t - b.t)
+    .map((x) => x.e);
+}
+
 /** Everyone a municipality holds (residents and open assignments) with the status of each step. */
 export const residentsSpec: PersonViewSpec = {
   name: 'municipality_residents',
-  version: 1,
+  // 2: histories stored as arrays per event, without the actor.
+  version: 2,
   table: 'municipality_residents',
   columns: [],
   indexes: [],
@@ -82,7 +91,7 @@ export const residentsSpec: PersonViewSpec = {
     const detail: ResidentDetail = {
       settledAt: f.settled?.at ?? null,
       arrangement: f.settled?.arrangement ?? null,
-      steps: stepsOf(f, [...history].sort((a, b) => Date.parse(a.time) - Date.parse(b.time))),
+      steps: stepsOf(f, byTime(history)),
     };
     return { columns: {}, detail };
   },

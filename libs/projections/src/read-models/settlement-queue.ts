@@ -16,7 +16,8 @@ export interface SettlementQueueDetail {
  */
 export const settlementQueueSpec: PersonViewSpec = {
   name: 'settlement_queue',
-  version: 1,
+  // 2: histories stored as arrays per event, without the actor.
+  version: 2,
   table: 'settlement_queue',
   columns: [{ name: 'permit_at', type: 'TEXT' }],
   indexes: ['listed, permit_at, person_id'],

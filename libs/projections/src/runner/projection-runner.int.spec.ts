@@ -125,7 +125,8 @@ describeEachStore('ProjectionRunner', (kind: StoreKind) => {
         if (physical.event_counts_by_type.endsWith('_g2') && ++rebuildBatches > 3 && held) throw new Error('held');
       },
     });
-    const runner = runnerFor({ store, db }, [projection], { rebuildBatchSize: 500, retireGraceMs: 300, onError: () => undefined });
+    // One page per transaction, so the rebuild stops half-way at a committed checkpoint.
+    const runner = runnerFor({ store, db }, [projection], { rebuildBatchSize: 500, rebuildCommitEvents: 500, retireGraceMs: 300, onError: () => undefined });
     await runner.start();
     await runner.waitUntilCaughtUp(20_000);
     const before = await snapshot(db, runner);
@@ -192,6 +193,24 @@ describeEachStore('ProjectionRunner', (kind: StoreKind) => {
     const rebuilt = await snapshot(db, runner);
     expect(rebuilt).toEqual(live);
     expect(rebuilt).toEqual(expected(events));
+  }, 30_000);
+
+  it('gathers a rebuild\'s pages into transactions of up to rebuildCommitEvents, each with its checkpoint', async () => {
+    const { store, db } = await open();
+    const events = await appendEvents(store, 2500);
+    const batches: number[] = [];
+    const projection = eventCountsProjection({
+      beforeBatch: (physical, batch) => {
+        if (physical.event_counts_by_type.endsWith('_g2')) batches.push(batch.length);
+      },
+    });
+    const runner = runnerFor({ store, db }, [projection], { rebuildBatchSize: 100, rebuildCommitEvents: 1000 });
+    await runner.start();
+    await runner.waitUntilCaughtUp(20_000);
+    await runner.rebuild('event_counts', { pollMs: 20 });
+    expect(batches).toEqual([1000, 1000, 500]);
+    expect(await snapshot(db, runner)).toEqual(expected(events));
+    expect((await runner.status())[0]).toMatchObject({ generation: 2, applied: 2500, lag: 0 });
   }, 30_000);
 
   it('rebuilds at start a projection whose version changed, serving the old generation meanwhile', async () => {

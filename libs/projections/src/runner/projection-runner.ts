@@ -1,5 +1,5 @@
 import { EventStore, Position, PostgresExecutor, SqlDatabase, SqlExecutor, StoredEvent } from '@kedja/event-store';
-import { Projection, physicalTables, validateProjection } from '../projection';
+import { Projection, ProjectionBuilder, physicalTables, validateProjection } from '../projection';
 import { Ownership, newHolderId, ownershipFor } from './ownership';
 import { STATE_SELECT, StateRow, ensureProjectionSchema } from './projection-schema';
 
@@ -16,8 +16,17 @@ export interface RebuildProgress {
 export interface ProjectionRunnerOptions {
   /** Events per transaction while following the log. Default 500. */
   readonly batchSize?: number;
-  /** Events per transaction while replaying into a new generation. Default 2000. */
+  /** Events per page read from the log while replaying into a new generation. Default 2000. */
   readonly rebuildBatchSize?: number;
+  /**
+   * Events per transaction while replaying into a new generation: pages are gathered up to this
+   * many (or `rebuildCommitMs`) and applied and checkpointed together. Nobody reads a generation
+   * being built, so large transactions cost no reader anything, and a projection that touches the
+   * same rows many times (one row per person) writes each once per transaction. Default 50000.
+   */
+  readonly rebuildCommitEvents?: number;
+  /** Longest a rebuild gathers pages before committing them (progress, and the active generation's turn). Default 1000. */
+  readonly rebuildCommitMs?: number;
   /** How often an idle projection looks for new events (`notify()` wakes it at once). Default 200. */
   readonly pollIntervalMs?: number;
   /** Ownership renewal, rebuild requests from other processes, retired table clean-up. Default 1000. */
@@ -70,11 +79,23 @@ interface Generation {
   applied: number;
 }
 
+/** A run of the log to apply to one generation: `count` events ending at `last`. */
+interface Batch {
+  readonly count: number;
+  readonly last: Position | null;
+  /** Positions `waitUntilCaughtUp` waits for that the batch contains. */
+  readonly reached: readonly Position[];
+  /** The read-model writes, inside the transaction. */
+  readonly write?: (tx: SqlExecutor) => Promise<void>;
+}
+
 interface Worker {
   readonly projection: Projection;
   readonly handles: ReadonlySet<string> | null;
   active?: Generation;
   rebuild?: Generation;
+  /** The projection's builder for the rebuild generation, while one is in progress. */
+  builder?: { readonly generation: number; checkpoint: Position | null; readonly builder: ProjectionBuilder };
   /** Built by an older version: this code cannot update it, so it serves as is until the swap. */
   frozen: boolean;
   /** Built by a newer version than this code: left to a process running that version. */
@@ -88,6 +109,8 @@ interface Worker {
   /** The sequence number of the last read that found nothing after the checkpoint. */
   idleSince: number;
   readonly reached: Set<Position>;
+  /** `rebuild()` calls waiting in this process, woken as soon as this runner swaps a generation in. */
+  readonly swapWaiters: Set<() => void>;
   wake?: () => void;
   loop?: Promise<void>;
 }
@@ -147,6 +170,8 @@ export class ProjectionRunner {
     this.options = {
       batchSize: options.batchSize ?? 500,
       rebuildBatchSize: options.rebuildBatchSize ?? 2000,
+      rebuildCommitEvents: options.rebuildCommitEvents ?? 50_000,
+      rebuildCommitMs: options.rebuildCommitMs ?? 1000,
       pollIntervalMs: options.pollIntervalMs ?? 200,
       controlIntervalMs: options.controlIntervalMs ?? 1000,
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
@@ -179,6 +204,7 @@ export class ProjectionRunner {
         rebuildRetryAt: 0,
         idleSince: 0,
         reached: new Set(),
+        swapWaiters: new Set(),
       });
     }
     this.ownership = ownershipFor(db, options.holderId ?? newHolderId(), this.options.leaseTtlMs);
@@ -308,6 +334,8 @@ export class ProjectionRunner {
     await this.db.execute('UPDATE projection_state SET rebuild_requested = 1 WHERE name = $1', [projectionName]);
     worker.rebuildRequested = true;
     worker.wake?.();
+    // Counting the rest of the log scans an index: done only for a listener, once per checkpoint.
+    let counted: { checkpoint: Position | null; total: number } | undefined;
     for (;;) {
       if (this.stopping) throw new Error('the runner stopped before the rebuild finished');
       const row = await this.stateRow(projectionName);
@@ -316,12 +344,22 @@ export class ProjectionRunner {
         options.onProgress?.({ name: projectionName, generation: Number(row.generation), done, total: done });
         return { generation: Number(row.generation) };
       }
-      if (row?.rebuild_generation != null) {
+      if (row?.rebuild_generation != null && options.onProgress) {
         const done = Number(row.rebuild_applied);
-        const total = done + (await this.store.countAfter(row.rebuild_checkpoint));
-        options.onProgress?.({ name: projectionName, generation: Number(row.rebuild_generation), done, total });
+        if (counted?.checkpoint !== row.rebuild_checkpoint) counted = { checkpoint: row.rebuild_checkpoint, total: done + (await this.store.countAfter(row.rebuild_checkpoint)) };
+        options.onProgress({ name: projectionName, generation: Number(row.rebuild_generation), done, total: counted.total });
       }
-      await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
+      // Another process may be the one applying it, so the row is polled; a swap by this runner
+      // ends the wait at once.
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          worker.swapWaiters.delete(done);
+          resolve();
+        };
+        const timer = setTimeout(done, options.pollMs ?? 200);
+        worker.swapWaiters.add(done);
+      });
     }
   }
 
@@ -415,6 +453,8 @@ export class ProjectionRunner {
       this.options.log(`projection ${projection.name}: ${worker.error}`);
       return;
     }
+    // Whatever a builder of ours held, another process may have moved on since.
+    worker.builder = undefined;
     worker.active = {
       generation: Number(row.generation),
       version,
@@ -454,7 +494,19 @@ export class ProjectionRunner {
       const readSequence = ++this.sequence;
       const page = await this.store.readAll({ after: active.checkpoint, limit: this.options.batchSize });
       if (page.events.length > 0) {
-        await this.commit(worker, 'active', page.events, false);
+        const events = page.events;
+        const handled = worker.handles === null ? events : events.filter((event) => (worker.handles as ReadonlySet<string>).has(event.type));
+        await this.commit(
+          worker,
+          'active',
+          {
+            count: events.length,
+            last: events[events.length - 1].position,
+            reached: this.pendingTargets.size > 0 ? events.filter((event) => this.pendingTargets.has(event.position)).map((event) => event.position) : [],
+            write: handled.length > 0 ? (tx) => worker.projection.apply(tx, active.tables, handled) : undefined,
+          },
+          false,
+        );
         progressed = true;
       } else {
         worker.idleSince = readSequence;
@@ -484,51 +536,105 @@ export class ProjectionRunner {
     const active = worker.active as Generation;
     const rebuild = worker.rebuild as Generation;
     if (!worker.frozen && rebuild.checkpoint === active.checkpoint) {
-      await this.commit(worker, 'rebuild', [], true);
+      await this.commit(worker, 'rebuild', { count: 0, last: rebuild.checkpoint, reached: [] }, true);
       return true;
     }
-    const limit = this.options.rebuildBatchSize;
-    const page = await this.store.readAll({ after: rebuild.checkpoint, limit });
-    let events = page.events;
-    let reached = false;
-    if (worker.frozen) {
-      reached = events.length < limit;
-    } else {
-      const cut = events.findIndex((event) => event.position === active.checkpoint);
-      if (cut >= 0) {
-        events = events.slice(0, cut + 1);
-        reached = true;
-      }
+    const { projection, handles } = worker;
+    if (projection.openBuilder && (worker.builder?.generation !== rebuild.generation || worker.builder.checkpoint !== rebuild.checkpoint)) {
+      worker.builder = {
+        generation: rebuild.generation,
+        checkpoint: rebuild.checkpoint,
+        builder: projection.openBuilder(rebuild.tables, this.db.dialect, rebuild.checkpoint === null),
+      };
     }
-    if (events.length === 0 && !reached) return false;
-    await this.commit(worker, 'rebuild', events, reached);
-    const done = reached ? (worker.active as Generation).applied : rebuild.applied;
-    const total = reached ? done : done + (await this.store.countAfter(rebuild.checkpoint));
-    this.options.onRebuildProgress?.({ name: worker.projection.name, generation: rebuild.generation, done, total });
+    const builder = worker.builder?.builder;
+    // Pages are gathered into one transaction (see rebuildCommitEvents); a builder folds each page
+    // as it comes, so only its own state outlives the page.
+    const limit = this.options.rebuildBatchSize;
+    const gatherUntil = Date.now() + this.options.rebuildCommitMs;
+    const handled: StoredEvent[] = [];
+    const reachedTargets: Position[] = [];
+    let count = 0;
+    let last = rebuild.checkpoint;
+    let reached = false;
+    try {
+      // The next page is asked for before this one is folded, so on PostgreSQL the server reads
+      // it meanwhile.
+      let next: Promise<{ events: readonly StoredEvent[] }> | undefined = this.store.readAll({ after: last, limit });
+      while (next) {
+        const page = await next;
+        next = undefined;
+        let events = page.events;
+        if (worker.frozen) {
+          reached = events.length < limit;
+        } else {
+          const cut = events.findIndex((event) => event.position === active.checkpoint);
+          if (cut >= 0) {
+            events = events.slice(0, cut + 1);
+            reached = true;
+          }
+        }
+        if (events.length === 0) break;
+        count += events.length;
+        last = events[events.length - 1].position;
+        const more = !reached && events.length === limit && count + limit <= this.options.rebuildCommitEvents && Date.now() < gatherUntil && !this.stopping;
+        if (more) {
+          next = this.store.readAll({ after: last, limit });
+          // Awaited on the next turn; this only keeps a failure from counting as unhandled if folding this page throws first.
+          next.catch(() => undefined);
+        }
+        if (this.pendingTargets.size > 0) for (const event of events) if (this.pendingTargets.has(event.position)) reachedTargets.push(event.position);
+        const mine = handles === null ? events : events.filter((event) => handles.has(event.type));
+        if (builder) builder.add(mine);
+        else for (const event of mine) handled.push(event);
+        // SQLite reads settle synchronously: let timers and I/O (the api's requests in embedded
+        // mode) run between pages, as between transactions.
+        if (next) await new Promise((resolve) => setImmediate(resolve));
+      }
+      if (count === 0 && !reached) return false;
+      await this.commit(
+        worker,
+        'rebuild',
+        { count, last, reached: reachedTargets, write: builder ? (tx) => builder.write(tx) : (tx) => projection.apply(tx, rebuild.tables, handled) },
+        reached,
+      );
+      builder?.committed();
+      if (worker.builder) worker.builder.checkpoint = last;
+    } catch (error) {
+      // What the builder holds may now be ahead of the committed tables.
+      worker.builder = undefined;
+      throw error;
+    }
+    if (reached) worker.builder = undefined;
+    if (this.options.onRebuildProgress) {
+      const done = reached ? (worker.active as Generation).applied : rebuild.applied;
+      const total = reached ? done : done + (await this.store.countAfter(rebuild.checkpoint));
+      this.options.onRebuildProgress({ name: worker.projection.name, generation: rebuild.generation, done, total });
+    }
     return true;
   }
 
-  private async commit(worker: Worker, target: 'active' | 'rebuild', events: readonly StoredEvent[], swap: boolean): Promise<void> {
-    const { projection, handles } = worker;
+  /** Applies a batch of the log to a generation and advances its checkpoint past it, in one transaction; with `swap`, makes it the active one. */
+  private async commit(worker: Worker, target: 'active' | 'rebuild', batch: Batch, swap: boolean): Promise<void> {
+    const { projection } = worker;
     const active = worker.active as Generation;
     const generation = (target === 'active' ? worker.active : worker.rebuild) as Generation;
-    const last = events.length > 0 ? events[events.length - 1].position : generation.checkpoint;
-    const handled = handles === null ? events : events.filter((event) => handles.has(event.type));
+    const last = batch.last;
     const now = new Date().toISOString();
     let retired: string[] = [];
     await this.db.transaction(async (tx) => {
-      if (events.length > 0) {
+      if (batch.count > 0) {
         // First, so on PostgreSQL the row lock is taken before any read-model write.
         const advanced = await runStatement(tx, `kedja_projection_advance_${target}`, target === 'active' ? ADVANCE_ACTIVE : ADVANCE_REBUILD, [
           projection.name,
           last,
-          events.length,
+          batch.count,
           now,
           generation.generation,
           generation.checkpoint ?? '',
         ]);
         if (advanced.length !== 1) throw new OwnershipLostError(projection.name);
-        if (handled.length > 0) await projection.apply(tx, generation.tables, handled);
+        if (batch.write) await batch.write(tx);
       }
       if (swap) {
         const [row] = await tx.query<{ retired_tables: string | null }>('SELECT retired_tables FROM projection_state WHERE name = $1', [projection.name]);
@@ -545,9 +651,9 @@ export class ProjectionRunner {
         if (swapped.length !== 1) throw new OwnershipLostError(projection.name);
       }
     });
-    for (const event of events) if (this.pendingTargets.has(event.position)) worker.reached.add(event.position);
+    for (const position of batch.reached) worker.reached.add(position);
     generation.checkpoint = last;
-    generation.applied += events.length;
+    generation.applied += batch.count;
     if (swap) {
       worker.active = generation;
       worker.rebuild = undefined;
@@ -555,6 +661,7 @@ export class ProjectionRunner {
       this.tableCache.set(projection.name, { tables: generation.tables, at: Date.now() });
       this.options.log(`projection ${projection.name}: generation ${generation.generation} is active`);
       if (this.options.retireGraceMs === 0) await this.dropRetired(projection.name, now);
+      for (const waiter of [...worker.swapWaiters]) waiter();
     }
   }
 
@@ -578,6 +685,7 @@ export class ProjectionRunner {
       for (const sql of projection.createTables(tables, this.db.dialect)) await tx.execute(sql);
     });
     worker.rebuild = { generation, version: projection.version, tables, checkpoint: null, applied: 0 };
+    worker.builder = undefined;
     this.options.log(`projection ${projection.name}: rebuilding into generation ${generation}`);
   }
 

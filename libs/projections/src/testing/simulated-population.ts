@@ -1,0 +1,40 @@
+import type { NewEvent } from '@kedja/event-store';
+import { simulate } from '@kedja/simulator';
+
+export interface SimulatedEvent {
+  readonly streamId: string;
+  readonly event: NewEvent;
+}
+
+/**
+ * A simulated population's events in feed (recording) order, each with the person stream it
+ * belongs to (a new stream per migration case; later events find it by dossier or personnummer),
+ * as the recorder would append them.
+ */
+export function simulatedEvents(persons: number, seed: number): SimulatedEvent[] {
+  const streamOf = new Map<string, string>();
+  const out: SimulatedEvent[] = [];
+  for (const e of simulate({ persons, seed })) {
+    const colon = e.subject.indexOf(':');
+    let streamId = e.subject.slice(0, colon) === 'person' ? e.subject.slice(colon + 1) : streamOf.get(e.subject);
+    if (e.type === 'MigrationCaseOpened') {
+      streamId = `00000000-0000-4000-8000-${String(streamOf.size).padStart(12, '0')}`;
+      streamOf.set(e.subject, streamId);
+    }
+    if (streamId === undefined) throw new Error(`simulated event ${e.id}: no stream for ${e.subject}`);
+    if (e.type === 'PopulationRegistered') streamOf.set(`pnr:${String(e.data.personalIdentityNumber)}`, streamId);
+    out.push({
+      streamId,
+      event: {
+        eventId: e.id,
+        source: e.source,
+        type: e.type,
+        eventTime: new Date(e.time).toISOString(),
+        recordedTime: new Date(e.recordedtime).toISOString(),
+        data: e.data,
+        metadata: { actor: e.actor },
+      },
+    });
+  }
+  return out;
+}
