@@ -73,7 +73,8 @@ export const EVENT_STORE_MIGRATIONS: readonly MigrationStep[] = [
   // creates the current definition, so on a fresh database these two have nothing left to do.
   { sqlite: [], postgres: [] },
   { sqlite: [], postgres: [] },
-  // Step 4: the events travel as binary arrays, one per column, instead of one JSON text.
+  // Step 4: the events travel as binary arrays, one per column, instead of one JSON text, and the
+  // function's lookups are index probes whatever the table held when they were planned.
   { sqlite: [], postgres: [DROP_JSON_APPEND_FUNCTION, CREATE_APPEND_FUNCTION] },
 ];
 
