@@ -12,6 +12,7 @@
 const TEXT_OID = 25;
 const INT4_OID = 23;
 const HEADER_BYTES = 20;
+const LENGTH_PLACEHOLDER = '\0\0\0\0';
 
 function header(buffer: Buffer, elementOid: number, length: number): void {
   buffer.writeInt32BE(1, 0);
@@ -25,23 +26,34 @@ function header(buffer: Buffer, elementOid: number, length: number): void {
  * The server checks the bytes are valid UTF-8 (and free of NUL) as for any text parameter, so
  * such a string fails the statement just as it would in the text format. A lone surrogate is
  * written as U+FFFD, as pg does for text parameters.
+ *
+ * One UTF-8 write for the whole array rather than one per element: the elements are joined with
+ * four NUL characters before each (a placeholder for its length, and a separator no surrogate
+ * pair can straddle, so each element encodes exactly as it would alone), and the lengths are
+ * written over the placeholders afterwards. Measured at less than half the time of a write per
+ * element, most of which was Buffer.write's own argument handling.
  */
 export function binaryTextArray(values: readonly string[]): Buffer {
-  const lengths = new Array<number>(values.length);
-  let size = HEADER_BYTES + 4 * values.length;
+  const parts = new Array<string>(values.length * 2);
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
     if (typeof value !== 'string') throw new TypeError('binaryTextArray takes strings only');
-    lengths[index] = Buffer.byteLength(value, 'utf8');
-    size += lengths[index];
+    parts[2 * index] = LENGTH_PLACEHOLDER;
+    parts[2 * index + 1] = value;
   }
-  const buffer = Buffer.allocUnsafe(size);
+  const text = parts.join('');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  // As many bytes as UTF-16 units only when every character is ASCII: then an element's byte
+  // length is its string length.
+  const ascii = bytes === text.length;
+  const buffer = Buffer.allocUnsafe(HEADER_BYTES + bytes);
   header(buffer, TEXT_OID, values.length);
+  buffer.write(text, HEADER_BYTES, bytes, 'utf8');
   let at = HEADER_BYTES;
-  for (let index = 0; index < values.length; index++) {
-    buffer.writeInt32BE(lengths[index], at);
-    at += 4;
-    at += buffer.write(values[index], at, lengths[index], 'utf8');
+  for (const value of values) {
+    const length = ascii ? value.length : Buffer.byteLength(value, 'utf8');
+    buffer.writeInt32BE(length, at);
+    at += 4 + length;
   }
   return buffer;
 }

@@ -33,6 +33,41 @@ describe('binary arrays for PostgreSQL parameters', () => {
     expect(decode(binaryTextArray(['a\ud800b']), (bytes) => bytes.toString('utf8')).values).toEqual(['a\ufffdb']);
   });
 
+  it('gives the bytes of a write per element, for random ASCII, non-ASCII and broken UTF-16 text', () => {
+    // The plain definition: each element's own UTF-8 bytes, length first.
+    const reference = (values: readonly string[]) =>
+      Buffer.concat([
+        Buffer.from([0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 25]),
+        Buffer.from([values.length >>> 24, (values.length >>> 16) & 255, (values.length >>> 8) & 255, values.length & 255, 0, 0, 0, 1]),
+        ...values.flatMap((value) => {
+          const bytes = Buffer.from(value, 'utf8');
+          const length = Buffer.alloc(4);
+          length.writeInt32BE(bytes.length);
+          return [length, bytes];
+        }),
+      ]);
+    const alphabets = ['abc{}",\\ 09', 'åäöÅÄÖé', '😀𝄞', '\ud800\udc00\ud83d\ude00', '\ud800', '\udfff'];
+    let seed = 7;
+    const random = (below: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % below;
+    };
+    const randomText = (asciiOnly: boolean) => {
+      let text = '';
+      const length = random(12);
+      for (let index = 0; index < length; index++) {
+        const alphabet = asciiOnly ? alphabets[0] : alphabets[random(alphabets.length)];
+        text += alphabet[random(alphabet.length)];
+      }
+      return text;
+    };
+    for (let round = 0; round < 2_000; round++) {
+      const asciiOnly = round % 2 === 0;
+      const values = Array.from({ length: random(6) }, () => randomText(asciiOnly));
+      expect(binaryTextArray(values).equals(reference(values))).toBe(true);
+    }
+  });
+
   it('writes int4 elements as 4-byte big-endian integers', () => {
     const values = [1, 0, -1, 2_147_483_647, -2_147_483_648];
     expect(decode(binaryInt4Array(values), (bytes) => (expect(bytes.length).toBe(4), bytes.readInt32BE(0)))).toEqual({ oid: 23, values });
