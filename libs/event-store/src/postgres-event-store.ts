@@ -2,6 +2,7 @@ import { DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersio
 import { AppendOptions, AppendOutcome, AppendResult, IdentityClaim, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { APPEND_LOCK_KEY } from './sql/postgres-append-function';
+import { binaryInt4Array, binaryTextArray } from './sql/postgres-binary-array';
 import { PostgresDatabase, PostgresExecutor } from './sql/postgres-database';
 import {
   EVENT_STORE_MIGRATION_NAME,
@@ -19,7 +20,10 @@ export { APPEND_LOCK_KEY };
 
 // The common case in one round trip (see CREATE_APPEND_FUNCTION); anything else falls back to the
 // checking transaction below, which decides.
-const FAST_APPEND_SQL = 'SELECT kedja_append($1, $2, $3, $4, $5, $6, $7, $8) AS r';
+const FAST_APPEND_SQL = 'SELECT kedja_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) AS r';
+
+/** A larger expected version can never match a stream (versions are INTEGER). */
+const INT4_MAX = 2_147_483_647;
 
 /**
  * Why appends are serialised by one transaction-level advisory lock:
@@ -116,9 +120,14 @@ export class PostgresEventStore extends SqlEventStore {
     const streams: string[] = [];
     const expected: number[] = [];
     const counts: number[] = [];
-    // Built as text so data and metadata, already serialised, are embedded as JSON values rather
-    // than escaped into strings a second time.
-    const events: string[] = [];
+    const owner: number[] = [];
+    const eventIds: string[] = [];
+    const sources: string[] = [];
+    const types: string[] = [];
+    const eventTimes: string[] = [];
+    const recordedTimes: string[] = [];
+    const data: string[] = [];
+    const metadata: string[] = [];
     const claimAppend: number[] = [];
     const claimKinds: string[] = [];
     const claimValues: string[] = [];
@@ -127,9 +136,16 @@ export class PostgresEventStore extends SqlEventStore {
       streams.push(entry.streamId);
       expected.push(version === 'any' ? -1 : version === 'no-stream' ? 0 : version);
       counts.push(entry.prepared.length);
-      entry.prepared.forEach((event, place) => {
-        events.push(`{"a":${index + 1},"k":${place + 1},"i":${JSON.stringify(event.eventId)},"s":${JSON.stringify(event.source)},"t":${JSON.stringify(event.type)},"e":"${event.eventTime}","r":"${event.recordedTime}","d":${event.data},"m":${event.metadata}}`);
-      });
+      for (const event of entry.prepared) {
+        owner.push(index + 1);
+        eventIds.push(event.eventId);
+        sources.push(event.source);
+        types.push(event.type);
+        eventTimes.push(event.eventTime);
+        recordedTimes.push(event.recordedTime);
+        data.push(event.data);
+        metadata.push(event.metadata);
+      }
       for (const claim of entry.options.identities ?? []) {
         claimAppend.push(index + 1);
         claimKinds.push(claim.kind);
@@ -137,7 +153,7 @@ export class PostgresEventStore extends SqlEventStore {
       }
     });
     // An expected version that is not an integer can never match; the checking path says so.
-    if (expected.some((version) => !Number.isSafeInteger(version) || version < -1)) return undefined;
+    if (expected.some((version) => !Number.isSafeInteger(version) || version < -1 || version > INT4_MAX)) return undefined;
     let rows: Array<{ r: Array<string | number> }>;
     try {
       rows = await this.db.queryNamed<{ r: Array<string | number> }>('kedja_es_append', FAST_APPEND_SQL, [
@@ -145,7 +161,15 @@ export class PostgresEventStore extends SqlEventStore {
         streams,
         expected,
         counts,
-        `[${events.join(',')}]`,
+        // The per-event columns as binary arrays: see postgres-binary-array.ts for why.
+        binaryInt4Array(owner),
+        binaryTextArray(eventIds),
+        binaryTextArray(sources),
+        binaryTextArray(types),
+        binaryTextArray(eventTimes),
+        binaryTextArray(recordedTimes),
+        binaryTextArray(data),
+        binaryTextArray(metadata),
         claimAppend,
         claimKinds,
         claimValues,
@@ -154,9 +178,6 @@ export class PostgresEventStore extends SqlEventStore {
       const pgError = error as { code?: string; constraint?: string };
       if (pgError?.code === 'KJ001' || pgError?.code === 'KJ002') return undefined;
       if (pgError?.code === '23505' && pgError.constraint === 'events_source_event_id') return undefined;
-      // json_to_recordset refuses a \u0000 escape inside embedded JSON; such rare data takes the
-      // checking path, which sends the text as a plain parameter.
-      if (pgError?.code === '22P05') return undefined;
       throw error;
     }
     const returned = rows[0].r;
@@ -232,13 +253,13 @@ export class PostgresEventStore extends SqlEventStore {
         now,
         String(head),
         current,
-        rows.map((row) => row.eventId),
-        rows.map((row) => row.source),
-        rows.map((row) => row.type),
-        rows.map((row) => row.eventTime),
-        rows.map((row) => row.recordedTime),
-        rows.map((row) => row.data),
-        rows.map((row) => row.metadata),
+        binaryTextArray(rows.map((row) => row.eventId)),
+        binaryTextArray(rows.map((row) => row.source)),
+        binaryTextArray(rows.map((row) => row.type)),
+        binaryTextArray(rows.map((row) => row.eventTime)),
+        binaryTextArray(rows.map((row) => row.recordedTime)),
+        binaryTextArray(rows.map((row) => row.data)),
+        binaryTextArray(rows.map((row) => row.metadata)),
       ]);
     }
     return { outcomes: plan.outcomes, nextExpectedVersion: plan.nextExpectedVersion };

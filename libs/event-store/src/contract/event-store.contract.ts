@@ -236,6 +236,45 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect(await store.readStream('m-1')).toHaveLength(3);
       });
 
+      it('numbers each stream on its own when parts of several streams interleave', async () => {
+        const results = await store.appendMany([
+          { streamId: 'i-a', events: [newEvent(), newEvent()], options: { expectedVersion: 'no-stream' } },
+          { streamId: 'i-b', events: [newEvent()], options: { expectedVersion: 'any' } },
+          { streamId: 'i-a', events: [newEvent(), newEvent(), newEvent()], options: { expectedVersion: 2 } },
+          { streamId: 'i-c', events: [], options: { expectedVersion: 'no-stream' } },
+          { streamId: 'i-b', events: [newEvent(), newEvent()], options: { expectedVersion: 1 } },
+        ]);
+        expect(results.map((result) => result.outcomes.map((outcome) => outcome.streamVersion))).toEqual([[1, 2], [1], [3, 4, 5], [], [2, 3]]);
+        expect(results.map((result) => result.nextExpectedVersion)).toEqual([2, 1, 5, 0, 3]);
+        const positions = results.flatMap((result) => result.outcomes.map((outcome) => Number(outcome.position)));
+        expect(positions).toEqual(positions.map((_, index) => positions[0] + index));
+        const a = await store.readStream('i-a');
+        expect(a.map((event) => [event.streamVersion, event.position])).toEqual(
+          [...results[0].outcomes, ...results[2].outcomes].map((outcome) => [outcome.streamVersion, outcome.position]),
+        );
+        const b = await store.readStream('i-b');
+        expect(b.map((event) => [event.streamVersion, event.position])).toEqual(
+          [...results[1].outcomes, ...results[4].outcomes].map((outcome) => [outcome.streamVersion, outcome.position]),
+        );
+        const next = await store.append('i-a', [newEvent()], { expectedVersion: 5 });
+        expect(next.outcomes[0].streamVersion).toBe(6);
+      });
+
+      it('stores text that array literals and JSON treat specially byte for byte', async () => {
+        const awkward = ['NULL', '{a,b}', '"', '\\', ' padded ', '\\u0000', "it's", 'tab\tnew\nline'];
+        const events = awkward.map((text, index) =>
+          newEvent({ eventId: text, source: `urn:kedja:${text}`, type: text, data: { text, [text]: index, nested: [text, { text }] }, metadata: { actor: 'X', note: text } }),
+        );
+        const result = await store.appendMany([{ streamId: 'awk-"{1}"', events, options: { expectedVersion: 'no-stream' } }]);
+        expect(result[0].outcomes.map((outcome) => outcome.status)).toEqual(awkward.map(() => 'recorded'));
+        const stored = await store.readStream('awk-"{1}"');
+        expect(stored.map((event) => [event.eventId, event.source, event.type, event.data, event.metadata])).toEqual(
+          events.map((event) => [event.eventId, event.source, event.type, event.data, event.metadata]),
+        );
+        const again = await store.append('awk-"{1}"', events, { expectedVersion: awkward.length });
+        expect(again.outcomes.map((outcome) => outcome.status)).toEqual(awkward.map(() => 'duplicate'));
+      });
+
       it('writes nothing for any stream when one part fails', async () => {
         await store.append('m-1', [newEvent()], { expectedVersion: 'no-stream' });
         const head = await store.headPosition();

@@ -21,7 +21,7 @@ import {
   identityMapKey,
 } from '../event-store.port';
 import { MigrationStep } from './migrations';
-import { CREATE_APPEND_FUNCTION } from './postgres-append-function';
+import { CREATE_APPEND_FUNCTION, DROP_JSON_APPEND_FUNCTION } from './postgres-append-function';
 import { SqlDatabase } from './sql-database';
 
 export interface SqlEventStoreOptions {
@@ -69,11 +69,14 @@ export const EVENT_STORE_MIGRATIONS: readonly MigrationStep[] = [
       'CREATE INDEX identities_stream ON identities (stream_id)',
     ],
   },
-  // SQLite appends in-process, where round trips cost nothing; see CREATE_APPEND_FUNCTION.
-  { sqlite: [], postgres: CREATE_APPEND_FUNCTION },
-  // Step 3: data and metadata travel as embedded JSON values instead of escaped strings. Step 2
-  // already creates the current definition on a fresh database; this replaces an older one.
-  { sqlite: [], postgres: CREATE_APPEND_FUNCTION },
+  // Steps 2 and 3 created earlier versions of `kedja_append` (PostgreSQL only: SQLite appends
+  // in-process, where round trips cost nothing). Step 4 drops whichever of them a database has and
+  // creates the current definition, so on a fresh database these two have nothing left to do.
+  { sqlite: [], postgres: [] },
+  { sqlite: [], postgres: [] },
+  // Step 4: the events travel as binary arrays, one per column, instead of one JSON text, and the
+  // function's lookups are index probes whatever the table held when they were planned.
+  { sqlite: [], postgres: [DROP_JSON_APPEND_FUNCTION, CREATE_APPEND_FUNCTION] },
 ];
 
 export const EVENT_STORE_MIGRATION_NAME = 'event-store';
