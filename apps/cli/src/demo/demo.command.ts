@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { printDemo, runDemo } from '../../../api/src/demo/demo';
 
 export function registerDemo(program: Command): void {
   program
@@ -14,6 +13,8 @@ export function registerDemo(program: Command): void {
       const port = Number(options.port);
       if (!Number.isInteger(persons) || persons < 1) throw new Error('--persons must be a positive whole number');
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error('--port must be a port number');
+      // Loaded here, not at start: it brings in the whole api, which every other command would pay for.
+      const { printDemo, runDemo } = await import('../../../api/src/demo/demo');
       const demo = await runDemo({ dataDir: options.dataDir, persons, seed: Number(options.seed), port, log: (line) => process.stderr.write(`${line}\n`) });
       printDemo(demo, (text) => process.stdout.write(text));
       const stop = async () => {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../api/src/config/config';
-import { evaluate, type EvaluateOptions } from './evaluate';
+import type { EvaluateOptions } from './evaluate';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -19,6 +19,8 @@ export function registerEvaluate(program: Command): void {
     .option('--horizon <days>', 'share reached by this many days (default 90, 365, 730); repeatable', collect)
     .option('--format <format>', 'table, csv or json (json is the API\'s answer)', 'table')
     .action(async (options: EvaluateOptions) => {
+      // Loaded on use: the analytics code would slow every other command's start.
+      const { evaluate } = await import('./evaluate');
       process.stdout.write(await evaluate(loadConfig(), options));
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../api/src/config/config';
-import { runExport, type ExportCommandOptions } from './export';
+import type { ExportCommandOptions } from './export';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -19,6 +19,8 @@ export function registerExport(program: Command): void {
     .option('--as-of <time>', 'what was known then: RFC 3339 with offset, or YYYY-MM-DD (end of that day, UTC); default now')
     .option('--out <file>', 'write here instead of standard output (required for parquet)')
     .action(async (options: ExportCommandOptions) => {
+      // Loaded on use: the analytics and Parquet code would slow every other command's start.
+      const { runExport } = await import('./export');
       const summary = await runExport(loadConfig(), options, process.stdout);
       process.stderr.write(`exported ${summary.rows} rows about ${summary.persons} people\n`);
     });
