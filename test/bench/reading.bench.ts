@@ -165,18 +165,25 @@ async function timelineCases(context: BenchContext, t: Target, data: ReadingData
     const run = (ms: number) => (load ? load.drive(ms) : drive(plan, ms));
 
     const results: LoadResult[] = [];
+    const cpuPerRequest: number[] = [];
     await context.compare(`${t.kind}: timeline GET, ${CLIENTS} clients (requests/s)`, {
       get events() {
         return results[results.length - 1]?.requests ?? 0;
       },
       prepare: async () => void (await run(WARM_UP_MS)),
       run: async () => {
+        // The server's CPU time per request (this process: event loop, audit writer, GC threads) is
+        // steadier than requests/s when other work shares the cores.
+        const cpuBefore = process.cpuUsage();
         const result = await run(MEASURE_MS);
+        const cpu = process.cpuUsage(cpuBefore);
         results.push(result);
+        cpuPerRequest.push((cpu.user + cpu.system) / Math.max(1, result.requests));
         const failed = result.requests - (result.statuses['200'] ?? 0);
         context.log(
           `${t.kind}: ${result.requests} requests in ${result.seconds.toFixed(1)} s = ${Math.round(result.requests / result.seconds)}/s; ` +
             `p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(0)} ms; ` +
+            `server CPU ${Math.round(cpuPerRequest[cpuPerRequest.length - 1])} µs/request; ` +
             `statuses ${JSON.stringify(result.statuses)}${failed > 0 ? ` (${failed} not 200)` : ''}`,
         );
       },
@@ -192,6 +199,7 @@ async function timelineCases(context: BenchContext, t: Target, data: ReadingData
       `${t.kind}: timeline medians of ${results.length} × ${MEASURE_MS / 1000} s (${IN_PROCESS_CLIENT ? 'in-process' : 'separate-process'} client): ` +
         `${Math.round(rps)} requests/s (target ≥ ${RPS_TARGET}: ${rps >= RPS_TARGET ? 'met' : 'MISSED'}), ` +
         `p50 ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (target < ${P99_TARGET_MS}: ${p99 < P99_TARGET_MS ? 'met' : 'MISSED'}); ` +
+        `server CPU ${Math.round(median(cpuPerRequest))} µs/request; ` +
         `non-200 ${non200} of ${total} (${((non200 / Math.max(1, total)) * 100).toFixed(2)}%); audit rows written ${Number(audited)}`,
     );
   } finally {

@@ -5,7 +5,6 @@ import { Client } from 'pg';
 import { openEventStore, quoteIdentifier, type OpenedEventStore, type SqliteDatabase } from '@kedja/event-store';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../libs/event-store/src/contract/postgres-test-support';
 import type { KedjaRuntime } from '../runtime/runtime';
-import type { Worker } from 'node:worker_threads';
 import { AuditLog, type AuditEntry } from './audit-log';
 import type { SqliteAuditWriter } from './sqlite-audit-writer';
 
@@ -97,7 +96,7 @@ describe('AuditLog [sqlite]', () => {
       const log = new AuditLog({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
       await log.onModuleInit();
       const writer = writerOf(log)!;
-      const worker = (writer as unknown as { worker: Worker }).worker;
+      const worker = writer.worker;
       const exited = new Promise((resolve) => worker.once('exit', resolve));
       const inFlight = log.record([entry(3, 'person-x')]);
       void worker.terminate();

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module';
 import { TimelineController } from './timeline/timeline.controller';
 import { TimelineReads } from './timeline/timeline-reads';
+import { PersonStreams } from './timeline/person-stream';
 import { SettlementQueueController } from './settlement-queue/settlement-queue.controller';
 import { EstablishmentController } from './establishment/establishment.controller';
 import { ResidentsController } from './residents/residents.controller';
@@ -13,6 +14,6 @@ import { GAP_THRESHOLDS, loadThresholds } from './views/thresholds';
 @Module({
   imports: [AuditModule],
   controllers: [TimelineController, SettlementQueueController, EstablishmentController, ResidentsController, ChainGapsController, CountyOverviewController],
-  providers: [TimelineReads, ViewReader, { provide: GAP_THRESHOLDS, useFactory: () => loadThresholds() }],
+  providers: [TimelineReads, PersonStreams, ViewReader, { provide: GAP_THRESHOLDS, useFactory: () => loadThresholds() }],
 })
 export class ReadingModule {}

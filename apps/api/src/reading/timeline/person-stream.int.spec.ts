@@ -3,11 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { openEventStore, quoteIdentifier, type EventStore, type NewEvent, type OpenedEventStore, type StoredEvent } from '@kedja/event-store';
+import { SqliteDatabase, openEventStore, quoteIdentifier, type EventStore, type NewEvent, type OpenedEventStore, type StoredEvent } from '@kedja/event-store';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../../libs/event-store/src/contract/postgres-test-support';
 import { buildDataSet, loadDataSet } from '../../../../../test/bench/support/reading-data';
 import type { TimelineItem } from '../person-record';
-import { readPersonStream } from './person-stream';
+import type { KedjaRuntime } from '../../runtime/runtime';
+import { PersonStreams, readPersonStream } from './person-stream';
 
 /**
  * The timeline's one-statement read against what it replaced: `resolveIdentity`, `readStream`
@@ -39,11 +40,15 @@ function event(type: string, eventTime: string, recordedTime: string, data: Reco
 function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Promise<void> }>) {
   let opened: OpenedEventStore;
   let cleanup: () => Promise<void>;
+  let streams: PersonStreams;
   const persons: Array<{ kind: string; value: string; times: string[] }> = [];
   const personId = randomUUID();
 
   beforeAll(async () => {
     ({ opened, cleanup } = await open());
+    // On a SQLite file: the reader thread's own connection.
+    streams = new PersonStreams({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
+    streams.onModuleInit();
     // A simulated population, stored as the recorder stores it.
     const data = buildDataSet({ persons: 120, seed: 7, batchEvents: 200 });
     await loadDataSet(opened.store, data.batches);
@@ -81,16 +86,20 @@ function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Pr
     ]);
   }, 120_000);
   afterAll(async () => {
+    await streams?.onApplicationShutdown();
     await opened?.store.close();
     await cleanup?.();
   });
 
   const same = async (kind: string, value: string, recordedUpTo?: string) => {
     const fast = await readPersonStream(opened.db, kind, value, recordedUpTo);
+    const threaded = await streams.read(kind, value, recordedUpTo);
     const slow = await reference(opened.store, kind, value, recordedUpTo);
     expect(fast).toEqual(slow);
+    expect(threaded).toEqual(slow);
     // Key order too: the items are sent as they are.
     expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
+    expect(JSON.stringify(threaded)).toBe(JSON.stringify(slow));
     return fast;
   };
 
@@ -118,8 +127,24 @@ function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Pr
     expect((await same('dossier', '55-123456', '2023-03-02T10:00:00.000Z'))?.items).toHaveLength(2);
   });
 
+  it('reads through the reader thread on a SQLite file, and on the store connection otherwise or once the thread is gone', async () => {
+    const thread = (streams as unknown as { thread: { usable: boolean; thread: { terminate(): Promise<number> } } | null }).thread;
+    expect(thread !== null).toBe(opened.db instanceof SqliteDatabase);
+    // Committed on the store's connection, then read at once on the reader's.
+    const id = randomUUID();
+    await opened.store.appendMany([{ streamId: id, events: [event('MigrationCaseOpened', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z', { route: 'asylum' })], options: { expectedVersion: 'no-stream', identities: [{ kind: 'person', value: id }] } }]);
+    expect((await same('person', id))?.items).toHaveLength(1);
+    if (thread) {
+      await thread.thread.terminate();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(thread.usable).toBe(false);
+      await same('person', id);
+    }
+  });
+
   it('answers null for an unknown identifier', async () => {
     expect(await readPersonStream(opened.db, 'person', randomUUID())).toBeNull();
+    expect(await streams.read('person', randomUUID())).toBeNull();
     expect(await readPersonStream(opened.db, 'pnr', '199001011239', '2000-01-01T00:00:00.000Z')).toEqual({ personId, items: [] });
   });
 }

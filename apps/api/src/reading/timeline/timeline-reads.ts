@@ -1,16 +1,14 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { actorCode } from '@kedja/access';
 import type { Summary } from '@kedja/chain';
 import type { Principal } from '../../auth/principal';
 import { ProblemError } from '../../problems/problem';
 import { parseRfc3339, isPlainObject } from '../../recording/envelope';
-import { KEDJA_RUNTIME } from '../../runtime/tokens';
-import type { KedjaRuntime } from '../../runtime/runtime';
 import { AuditLog } from '../../audit/audit-log';
 import { personNotFound, purposeOf, readerFor, subjectOf, type Reader } from '../reader';
 import { visibleRecord, type PersonRecord, type TimelineItem } from '../person-record';
-import { readPersonStream } from './person-stream';
+import { PersonStreams } from './person-stream';
 
 const TIMELINE_ROUTE = 'GET /v1/persons/{subject}/timeline';
 const LOOKUP_ROUTE = 'POST /v1/persons/lookup';
@@ -29,8 +27,8 @@ export interface TimelineBody {
 @Injectable()
 export class TimelineReads {
   constructor(
-    @Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime,
     private readonly audit: AuditLog,
+    private readonly streams: PersonStreams,
   ) {}
 
   async timeline(claims: Principal, subject: unknown, asOfRaw: unknown, request: Request): Promise<TimelineBody> {
@@ -57,7 +55,7 @@ export class TimelineReads {
   /** Resolves, scopes and audits one read; out of scope and unknown answer the same 404. */
   private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<PersonRecord> {
     const { kind, value } = subjectOf(subject);
-    const stream = await readPersonStream(this.runtime.db, kind, value, asOf);
+    const stream = await this.streams.read(kind, value, asOf);
     if (stream === null) throw personNotFound();
     const record = visibleRecord(reader.actor, stream.personId, stream.items);
     // Written before anything is answered; an unknown subject has no person to record it against.

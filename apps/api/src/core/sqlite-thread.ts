@@ -1,0 +1,135 @@
+import { Worker } from 'node:worker_threads';
+import type { SqliteDatabase } from '@kedja/event-store';
+
+/*
+ * The worker's side: opens its own connection to the store's file (busy_timeout and synchronous
+ * as the store's connection has them), runs `workerData.setup` once to get a handler, and answers
+ * each `{ id, request }` with `{ id, result }` or `{ id, error }`. Plain JavaScript run with
+ * `eval`, so the same source works from dist/ and under jest's TypeScript.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const path = require('node:path');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+db.pragma('synchronous = ' + workerData.synchronous);
+const setup = new Function('db', 'options', workerData.setup);
+let handle;
+let wal;
+// The store's FULL durability (see WalDurability): commit under NORMAL, without holding the write
+// lock through a sync, then sync the WAL (and its directory entry, once) before answering.
+const syncWal = () => {
+  if (wal === undefined) {
+    const dir = fs.openSync(path.dirname(path.resolve(workerData.file)), 'r');
+    try { fs.fsyncSync(dir); } finally { fs.closeSync(dir); }
+    wal = fs.openSync(workerData.file + '-wal', 'r');
+  }
+  fs.fdatasyncSync(wal);
+};
+parentPort.on('message', ({ id, request }) => {
+  try {
+    if (!handle) handle = setup(db, workerData.options);
+    const result = handle(request);
+    if (workerData.syncWal) syncWal();
+    parentPort.postMessage({ id, result });
+  } catch (error) {
+    handle = undefined;
+    parentPort.postMessage({ id, error: String((error && error.message) || error) });
+  }
+});
+`;
+
+/**
+ * Synchronous better-sqlite3 work on a second connection to the store's file, in a worker thread,
+ * so it does not hold the event loop. SQLite itself keeps the two connections consistent (WAL:
+ * a reader sees what was committed before its statement; one writer at a time, the other waiting
+ * up to busy_timeout).
+ *
+ * If the worker dies, its pending requests fail and `usable` turns false; callers then go back to
+ * the store's own connection. None for an in-memory database, which no second connection shares.
+ */
+export class SqliteThread<Request, Result> {
+  private readonly worker: Worker;
+  private readonly pending = new Map<number, { resolve(result: Result): void; reject(error: Error): void }>();
+  private readonly inFlight = new Set<Promise<Result>>();
+  private nextId = 0;
+  private alive = true;
+
+  /** Whether the worker syncs the WAL after each request (a writer on a FULL store). */
+  readonly syncsWal: boolean;
+
+  private constructor(db: SqliteDatabase, setup: string, options: unknown, private readonly name: string, writes: boolean) {
+    // A FULL store's connection runs SQLite's NORMAL and syncs the WAL itself after its commits;
+    // a writing thread must do the same, or what it acknowledges could be lost on power failure.
+    this.syncsWal = writes && db.durableCommits;
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        driver: require.resolve('better-sqlite3'),
+        file: db.file,
+        syncWal: this.syncsWal,
+        synchronous: db.durableCommits ? 1 : Number(db.connection.pragma('synchronous', { simple: true })),
+        busyTimeoutMs: Number(db.connection.pragma('busy_timeout', { simple: true })),
+        setup,
+        options,
+      },
+    });
+    this.worker.on('message', ({ id, result, error }: { id: number; result?: Result; error?: string }) => {
+      const waiting = this.pending.get(id);
+      this.pending.delete(id);
+      if (error === undefined) waiting?.resolve(result as Result);
+      else waiting?.reject(new Error(`${name} failed: ${error}`));
+    });
+    const fail = (reason: string) => {
+      this.alive = false;
+      for (const waiting of this.pending.values()) waiting.reject(new Error(reason));
+      this.pending.clear();
+    };
+    this.worker.on('error', (error) => fail(`${name} thread failed: ${error.message}`));
+    this.worker.on('exit', (code) => fail(`${name} thread exited with ${code}`));
+    // Never what keeps the process alive: the store and the server are.
+    this.worker.unref();
+  }
+
+  /**
+   * `setup` is the body of `function (db, options)` run in the worker, returning the handler
+   * `(request) => result` (structured-cloneable both ways).
+   */
+  static open<Request, Result>(
+    db: SqliteDatabase, name: string, setup: string, options?: unknown, access: { readonly writes: boolean } = { writes: false },
+  ): SqliteThread<Request, Result> | null {
+    if (db.file === ':memory:' || db.file === '') return null;
+    return new SqliteThread<Request, Result>(db, setup, options, name, access.writes);
+  }
+
+  get usable(): boolean {
+    return this.alive;
+  }
+
+  run(request: Request): Promise<Result> {
+    if (!this.alive) return Promise.reject(new Error(`${this.name} thread is closed`));
+    const done = new Promise<Result>((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, request });
+    });
+    this.inFlight.add(done);
+    const settled = () => void this.inFlight.delete(done);
+    done.then(settled, settled);
+    return done;
+  }
+
+  /** Waits for the requests in flight, then stops the worker. */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
+    this.alive = false;
+    await this.worker.terminate();
+  }
+
+  /** For tests: the worker, to kill it. */
+  get thread(): Worker {
+    return this.worker;
+  }
+}
