@@ -75,6 +75,7 @@ export function registerIngest(program: Command): void {
       const progress = progressReporter(totalBytes);
       let summary: IngestSummary | undefined;
       let latest: IngestSummary | undefined;
+      const began = Date.now();
       try {
         summary = await ingest({
           input,
@@ -92,7 +93,7 @@ export function registerIngest(program: Command): void {
         // Also on a fatal error, so the terminal gets its cursor back.
         progress.stop(summary ?? latest ?? { read: 0, bytes: 0, recorded: 0, duplicates: 0, rejected: 0, failed: 0, invalidLines: 0, problems: new Map(), failures: new Map(), retries: 0 });
       }
-      await writeAll(process.stdout, formatSummary(summary));
+      await writeAll(process.stdout, formatSummary(summary, Date.now() - began));
       if (summary.rejected > 0 || summary.failed > 0 || summary.invalidLines > 0) process.exitCode = 1;
     });
 }

@@ -216,7 +216,8 @@ export function laneOf(key: string, lanes: number): number {
   return (h >>> 0) % lanes;
 }
 
-export function formatSummary(s: IngestSummary): string {
+export function formatSummary(s: IngestSummary, elapsedMs?: number): string {
+  const handled = s.recorded + s.duplicates + s.rejected;
   const rows = [
     `events read    ${s.read}`,
     `recorded       ${s.recorded}`,
@@ -227,6 +228,7 @@ export function formatSummary(s: IngestSummary): string {
     ...[...s.failures].sort((a, b) => b[1] - a[1]).map(([why, n]) => `  ${String(n).padStart(8)}  ${why}`),
     `invalid lines  ${s.invalidLines}`,
     `retries        ${s.retries}`,
+    ...(elapsedMs === undefined ? [] : [`elapsed        ${(elapsedMs / 1000).toFixed(2)} s (${Math.round(handled / Math.max(0.001, elapsedMs / 1000))} events/s)`]),
   ];
   return `${rows.join('\n')}\n`;
 }
