@@ -1,5 +1,6 @@
 export * from './state';
 export * from './facts';
+export * from './apply-fact';
 export * from './evolve';
 export * from './decide';
 export * from './summarise';

@@ -20,6 +20,12 @@ const ACTOR_OF_KIND: Record<string, string> = {
 const FACT_TYPES = EVENT_TYPES.filter((t) => t !== 'EventRetracted' && t !== 'MigrationCaseOpened');
 const DAY = 86_400_000;
 
+function deepFreeze(value: unknown): void {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const child of Object.values(value)) deepFreeze(child);
+}
+
 interface Step { readonly type: EventType | 'retract'; readonly day: number; readonly pick: number }
 
 /**
@@ -64,6 +70,9 @@ describe('decide/evolve caches', () => {
         const b = decide(command, fresh);
         expect(a.ok ? 'ok' : a.code).toBe(b.ok ? 'ok' : b.code);
         if (!a.ok || !b.ok) return;
+        // step never changes the facts it is given (applyFact copies before it changes anything
+        // nested): frozen, any change would throw.
+        deepFreeze(fresh.facts);
         cached = evolve(cached, a.events[0]);
         fresh = evolve(fresh, { ...b.events[0] });
         expect(cached.facts).toEqual(fresh.facts);
