@@ -21,7 +21,7 @@ export type DraftFacts = { -readonly [K in keyof PersonFacts]: PersonFacts[K] } 
   employments: Array<PersonFacts['employments'][number]>;
 };
 
-/** EMPTY_FACTS with arrays and nested objects of its own (a fold may update them in place). */
+/** The facts of a person with no events, with arrays and nested objects of their own (a fold may update them in place); EMPTY_FACTS is one of them, frozen. */
 export function emptyDraft(): DraftFacts {
   return {
     municipalityHistory: [],

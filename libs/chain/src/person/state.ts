@@ -1,4 +1,5 @@
 import type { Actor } from '../actors/actor';
+import { emptyDraft } from './apply-fact';
 import type {
   AllowanceExtent,
   CaseClosureReason,
@@ -144,17 +145,8 @@ export interface PersonState {
   readonly facts: PersonFacts;
 }
 
-export const EMPTY_FACTS: PersonFacts = Object.freeze({
-  municipalityHistory: [],
-  sfi: { enrolled: [], passed: [], discontinued: [] },
-  civicOrientation: {},
-  health: {},
-  programme: {},
-  internships: [],
-  validations: [],
-  educations: [],
-  employments: [],
-});
+/** The facts of a person with no events: the fold's empty draft, frozen. */
+export const EMPTY_FACTS: PersonFacts = Object.freeze(emptyDraft());
 
 export const initialState: PersonState = Object.freeze({
   exists: false,

@@ -14,7 +14,8 @@ const ALWAYS_READ = [
   'CompetenceMapped',
 ];
 
-function typesRead(query: TimeToEventQuery): string[] {
+/** The event types a query's answer can depend on; decoding any other type is wasted. */
+export function typesRead(query: TimeToEventQuery): string[] {
   return [...ALWAYS_READ, query.from, ...(typeof query.to === 'string' ? [query.to] : query.to)];
 }
 
