@@ -162,45 +162,66 @@ async function timelineCases(context: BenchContext, t: Target, data: ReadingData
     context.log(`${t.kind}: readers ${readers.map((r) => `${r.actor} (${r.personIds.length} persons in scope)`).join(', ')}`);
     const plan: LoadPlan = { url: `http://127.0.0.1:${port}`, concurrency: CLIENTS, readers };
     if (!IN_PROCESS_CLIENT) load = new LoadProcess(plan);
-    const run = (ms: number) => (load ? load.drive(ms) : drive(plan, ms));
 
-    const results: LoadResult[] = [];
-    const cpuPerRequest: number[] = [];
-    await context.compare(`${t.kind}: timeline GET, ${CLIENTS} clients (requests/s)`, {
-      get events() {
-        return results[results.length - 1]?.requests ?? 0;
-      },
-      prepare: async () => void (await run(WARM_UP_MS)),
-      run: async () => {
-        // The server's CPU time per request (this process: event loop, audit writer, GC threads) is
-        // steadier than requests/s when other work shares the cores.
-        const cpuBefore = process.cpuUsage();
-        const result = await run(MEASURE_MS);
-        const cpu = process.cpuUsage(cpuBefore);
-        results.push(result);
-        cpuPerRequest.push((cpu.user + cpu.system) / Math.max(1, result.requests));
-        const failed = result.requests - (result.statuses['200'] ?? 0);
-        context.log(
-          `${t.kind}: ${result.requests} requests in ${result.seconds.toFixed(1)} s = ${Math.round(result.requests / result.seconds)}/s; ` +
-            `p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(0)} ms; ` +
-            `server CPU ${Math.round(cpuPerRequest[cpuPerRequest.length - 1])} µs/request; ` +
-            `statuses ${JSON.stringify(result.statuses)}${failed > 0 ? ` (${failed} not 200)` : ''}`,
-        );
-      },
-    });
-    const rps = median(results.map((r) => r.requests / r.seconds));
-    const p50 = median(results.map((r) => r.p50));
-    const p90 = median(results.map((r) => r.p90));
-    const p99 = median(results.map((r) => r.p99));
-    const total = results.reduce((sum, r) => sum + r.requests, 0);
-    const non200 = results.reduce((sum, r) => sum + r.requests - (r.statuses['200'] ?? 0), 0);
+    const run = (ms: number, ratePerSecond?: number) => (load ? load.drive(ms, ratePerSecond) : drive({ ...plan, ratePerSecond }, ms));
+
+    // Two loads. A closed loop (each client sends its next request as soon as it has the answer)
+    // finds the most the server can answer, and its percentiles are those of a saturated queue:
+    // with 32 clients, latency is 32 / throughput on average by Little's law. A paced load at the
+    // target rate (1,500 requests/s from the same 32 clients) measures the latency a caseworker
+    // sees while the server carries that load: the issue's p99 < 25 ms at ≥ 1,500 requests/s.
+    const measure = async (ratePerSecond?: number) => {
+      const label = ratePerSecond ? `paced at ${ratePerSecond.toLocaleString('en-US')}/s` : 'closed loop';
+      const results: LoadResult[] = [];
+      const cpuPerRequest: number[] = [];
+      await context.compare(`${t.kind}: timeline GET, ${CLIENTS} clients, ${label} (requests/s)`, {
+        get events() {
+          return results[results.length - 1]?.requests ?? 0;
+        },
+        prepare: async () => void (await run(WARM_UP_MS, ratePerSecond)),
+        run: async () => {
+          // The server's CPU time per request (this process: event loop, reader and audit threads,
+          // GC threads) is steadier than requests/s when other work shares the cores.
+          const cpuBefore = process.cpuUsage();
+          const result = await run(MEASURE_MS, ratePerSecond);
+          const cpu = process.cpuUsage(cpuBefore);
+          results.push(result);
+          cpuPerRequest.push((cpu.user + cpu.system) / Math.max(1, result.requests));
+          const failed = result.requests - (result.statuses['200'] ?? 0);
+          context.log(
+            `${t.kind}: ${label}: ${result.requests} requests in ${result.seconds.toFixed(1)} s = ${Math.round(result.requests / result.seconds)}/s; ` +
+              `p50 ${result.p50.toFixed(1)} ms, p90 ${result.p90.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, max ${result.max.toFixed(0)} ms; ` +
+              `server CPU ${Math.round(cpuPerRequest[cpuPerRequest.length - 1])} µs/request; ` +
+              `statuses ${JSON.stringify(result.statuses)}${failed > 0 ? ` (${failed} not 200)` : ''}`,
+          );
+        },
+      });
+      return {
+        label,
+        rps: median(results.map((r) => r.requests / r.seconds)),
+        p50: median(results.map((r) => r.p50)),
+        p90: median(results.map((r) => r.p90)),
+        p99: median(results.map((r) => r.p99)),
+        cpu: median(cpuPerRequest),
+        total: results.reduce((sum, r) => sum + r.requests, 0),
+        non200: results.reduce((sum, r) => sum + r.requests - (r.statuses['200'] ?? 0), 0),
+        runs: results.length,
+      };
+    };
+    const closed = await measure();
+    const paced = await measure(RPS_TARGET);
     const [{ audited }] = await kedja.runtime.db.query<{ audited: string | number }>("SELECT COUNT(*) AS audited FROM audit_log WHERE action = 'timeline'");
+    const line = (m: Awaited<ReturnType<typeof measure>>) =>
+      `${Math.round(m.rps)} requests/s, p50 ${m.p50.toFixed(1)} ms, p90 ${m.p90.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ` +
+      `server CPU ${Math.round(m.cpu)} µs/request, non-200 ${m.non200} of ${m.total} (${((m.non200 / Math.max(1, m.total)) * 100).toFixed(2)}%)`;
+    // A paced run that falls behind its rate did not carry the load: its p99 does not count.
+    const carried = paced.rps >= RPS_TARGET * 0.97;
     context.log(
-      `${t.kind}: timeline medians of ${results.length} × ${MEASURE_MS / 1000} s (${IN_PROCESS_CLIENT ? 'in-process' : 'separate-process'} client): ` +
-        `${Math.round(rps)} requests/s (target ≥ ${RPS_TARGET}: ${rps >= RPS_TARGET ? 'met' : 'MISSED'}), ` +
-        `p50 ${p50.toFixed(1)} ms, p90 ${p90.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms (target < ${P99_TARGET_MS}: ${p99 < P99_TARGET_MS ? 'met' : 'MISSED'}); ` +
-        `server CPU ${Math.round(median(cpuPerRequest))} µs/request; ` +
-        `non-200 ${non200} of ${total} (${((non200 / Math.max(1, total)) * 100).toFixed(2)}%); audit rows written ${Number(audited)}`,
+      `${t.kind}: timeline medians of ${closed.runs} × ${MEASURE_MS / 1000} s (${IN_PROCESS_CLIENT ? 'in-process' : 'separate-process'} client); ` +
+        `closed loop: ${line(closed)} (most requests/s, target ≥ ${RPS_TARGET}: ${closed.rps >= RPS_TARGET ? 'met' : 'MISSED'}; ` +
+        `its p99 is the saturated queue's, ${closed.p99 < P99_TARGET_MS ? 'under' : 'over'} ${P99_TARGET_MS} ms); ` +
+        `paced at ${RPS_TARGET}/s: ${line(paced)} (p99 target < ${P99_TARGET_MS} ms at ${RPS_TARGET}/s: ` +
+        `${carried && paced.p99 < P99_TARGET_MS ? 'met' : carried ? 'MISSED' : 'MISSED, the rate was not carried'}); audit rows written ${Number(audited)}`,
     );
   } finally {
     load?.close();

@@ -11,6 +11,15 @@ export interface LoadPlan {
   readonly concurrency: number;
   /** One per caseworker; clients are spread over them round-robin. */
   readonly readers: ReadonlyArray<{ readonly actor: string; readonly token: string; readonly personIds: readonly string[] }>;
+  /**
+   * Paced load: the clients together send this many requests per second, each client on its own
+   * fixed schedule, instead of each sending its next request as soon as an answer arrives (a
+   * closed loop, which measures the most the server can do and the latency of its queue at that
+   * point). A request that cannot go out on time because its client still waits for the previous
+   * answer goes as soon as it can, and its latency counts from when it was due (no coordinated
+   * omission: a stall shows in the percentiles in full).
+   */
+  readonly ratePerSecond?: number;
 }
 
 export interface LoadResult {
@@ -51,9 +60,18 @@ export async function drive(plan: LoadPlan, durationMs: number): Promise<LoadRes
   const client = async (index: number) => {
     const reader = plan.readers[index % plan.readers.length];
     const headers = { authorization: `Bearer ${reader.token}`, 'x-purpose': 'bench' };
+    // Each paced client sends every `interval` ms, the clients' schedules spread evenly.
+    const interval = plan.ratePerSecond ? (plan.concurrency / plan.ratePerSecond) * 1000 : 0;
+    let due = started + (interval * index) / plan.concurrency;
     while (performance.now() < deadline) {
+      if (interval > 0) {
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (due >= deadline) break;
+      }
       const personId = reader.personIds[Math.floor(Math.random() * reader.personIds.length)];
-      const sent = performance.now();
+      const sent = interval > 0 ? due : performance.now();
+      due += interval;
       let status: number;
       try {
         status = await get(agent, { hostname, port }, `/v1/persons/person:${personId}/timeline`, headers);
@@ -79,7 +97,7 @@ export async function drive(plan: LoadPlan, durationMs: number): Promise<LoadRes
   };
 }
 
-type Message = { kind: 'plan'; plan: LoadPlan } | { kind: 'drive'; durationMs: number };
+type Message = { kind: 'plan'; plan: LoadPlan } | { kind: 'drive'; durationMs: number; ratePerSecond?: number };
 
 /** The load generator in its own process; `drive` resolves with the child's result. */
 export class LoadProcess {
@@ -99,10 +117,11 @@ export class LoadProcess {
     this.child.send({ kind: 'plan', plan } satisfies Message);
   }
 
-  drive(durationMs: number): Promise<LoadResult> {
+  /** As `drive`, paced at `ratePerSecond` when given (see LoadPlan), else the plan's own. */
+  drive(durationMs: number, ratePerSecond?: number): Promise<LoadResult> {
     return new Promise((resolve, reject) => {
       this.waiting = { resolve, reject };
-      this.child.send({ kind: 'drive', durationMs } satisfies Message);
+      this.child.send({ kind: 'drive', durationMs, ratePerSecond } satisfies Message);
     });
   }
 
@@ -115,7 +134,7 @@ if (require.main === module && process.send) {
   let plan: LoadPlan | undefined;
   process.on('message', (message: Message) => {
     if (message.kind === 'plan') plan = message.plan;
-    else if (plan) void drive(plan, message.durationMs).then((result) => process.send!(result));
+    else if (plan) void drive(message.ratePerSecond ? { ...plan, ratePerSecond: message.ratePerSecond } : plan, message.durationMs).then((result) => process.send!(result));
   });
   process.on('disconnect', () => process.exit(0));
 }

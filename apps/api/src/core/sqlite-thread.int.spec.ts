@@ -54,6 +54,24 @@ describe('SqliteThread [sqlite file]', () => {
     }
   });
 
+  it("checkpoints as the store's connection does: a writer starts the background checkpointer and takes the store's automatic checkpoint as its own", async () => {
+    const readsPragma = `return () => db.pragma('wal_autocheckpoint', { simple: true });`;
+    const reader = SqliteThread.open<null, number>(db, 'reader', readsPragma)!;
+    const writer = SqliteThread.open<null, number>(db, 'writer', readsPragma, undefined, { writes: true })!;
+    try {
+      // The store's own safety net (16,000 pages), not SQLite's default of 1,000 pages, whose
+      // checkpoints would run inside the writer's commits.
+      expect(db.walAutocheckpointPages).toBe(16_000);
+      await expect(writer.run(null)).resolves.toBe(16_000);
+      await expect(reader.run(null)).resolves.toBe(1000);
+      // The store itself has not committed yet; the writer's commits need the checkpointer anyway.
+      expect((db as unknown as { checkpointer?: unknown }).checkpointer).toBeDefined();
+    } finally {
+      await reader.close();
+      await writer.close();
+    }
+  });
+
   it('fails every request of a batch whose WAL sync failed, and every later one, as the store does', async () => {
     expect(db.durableCommits).toBe(true);
     const thread = SqliteThread.open<number, number>(db, 'probe writer', FAILING_SYNC, undefined, { writes: true })!;

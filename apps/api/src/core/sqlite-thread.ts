@@ -15,6 +15,7 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = ' + workerData.synchronous);
+if (workerData.walAutocheckpoint !== undefined) db.pragma('wal_autocheckpoint = ' + workerData.walAutocheckpoint);
 const setup = new Function('db', 'options', workerData.setup);
 let handle;
 let wal;
@@ -92,10 +93,15 @@ export class SqliteThread<Request, Result> {
         syncWal: this.syncsWal,
         synchronous: db.durableCommits ? 1 : Number(db.connection.pragma('synchronous', { simple: true })),
         busyTimeoutMs: Number(db.connection.pragma('busy_timeout', { simple: true })),
+        // A writer checkpoints as the store's connection does: in the background, its own automatic
+        // checkpoint only a safety net. With SQLite's default it checkpointed every ~1,000 pages
+        // inside its commits, and every read waiting for its audit row waited for the copy too.
+        walAutocheckpoint: writes ? db.walAutocheckpointPages : undefined,
         setup,
         options,
       },
     });
+    if (writes) db.checkpointInBackground();
     this.worker.on('message', (answers: ReadonlyArray<{ id: number; result?: Result; error?: string }>) => {
       for (const { id, result, error } of answers) {
         const waiting = this.pending.get(id);

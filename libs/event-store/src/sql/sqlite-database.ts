@@ -218,9 +218,25 @@ export class SqliteDatabase implements SqlDatabase {
   /** Called after every commit of this connection. */
   private committed(): void {
     this.durability?.noteCommit();
-    if (++this.commitCount === CHECKPOINTER_AFTER_COMMITS && this.checkpointsInBackground && !this.closed) {
+    if (++this.commitCount === CHECKPOINTER_AFTER_COMMITS) this.checkpointInBackground();
+  }
+
+  /**
+   * Starts the background checkpointer now (if this database checkpoints in the background) rather
+   * than after this connection's first commits: for a second connection that writes to the same
+   * file (the audit writer's thread), whose commits this connection never sees. Such a connection
+   * should take `walAutocheckpointPages` as its own automatic checkpoint, or SQLite's default
+   * (1,000 pages) checkpoints inside its commits, which then wait for the copy and its syncs.
+   */
+  checkpointInBackground(): void {
+    if (this.checkpointer === undefined && this.checkpointsInBackground && !this.closed) {
       this.checkpointer = new SqliteCheckpointer(this.file);
     }
+  }
+
+  /** This connection's `wal_autocheckpoint`, in pages, for other connections that write to the file. */
+  get walAutocheckpointPages(): number {
+    return Number(this.connection.pragma('wal_autocheckpoint', { simple: true }));
   }
 
   /**
