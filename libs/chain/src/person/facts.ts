@@ -1,7 +1,6 @@
 import { instant } from '../catalogue/dates';
 import type { PersonFacts, PersonState, RecordedEvent } from './state';
-import { applyFact, type DraftFacts } from './apply-fact';
-import { EMPTY_FACTS } from './state';
+import { applyFact, emptyDraft, type DraftFacts } from './apply-fact';
 
 export interface StepResult {
   readonly facts: PersonFacts;
@@ -44,14 +43,18 @@ export interface Replay {
   readonly violations: ReadonlyMap<string, string>;
 }
 
-/** Folds events already in event-time order. */
+/**
+ * Folds events already in event-time order. The facts are replay's own until it returns, so it
+ * folds them in place (as `step` would, without a copy per event: replays run for every decision
+ * and every timeline summary); an event that breaks a rule leaves them as they were.
+ */
 export function replay(events: readonly RecordedEvent[]): Replay {
-  let facts = EMPTY_FACTS;
+  const facts = emptyDraft();
   const violations = new Map<string, string>();
   for (const e of events) {
-    const r = step(facts, e);
-    facts = r.facts;
-    if (r.violation) violations.set(retractionKey(e.source, e.eventId), r.violation);
+    if (e.type === 'EventRetracted') continue;
+    const violation = applyFact(facts, e, true);
+    if (violation) violations.set(retractionKey(e.source, e.eventId), violation);
   }
   return { facts, violations };
 }
