@@ -115,8 +115,22 @@ export function categoryOf(type: string): Category | undefined {
   return isEventType(type) ? CATEGORY_OF.get(type) : undefined;
 }
 
+// Worked out once per actor kind and type: every event of every timeline read asks.
+const FIELDS_SEEN = new Map<string, readonly string[] | null>();
+
 // The fields of `type` an actor may see, or null when the event is invisible to it.
 export function visibleFields(actorKind: ActorKind, type: string): readonly string[] | null {
+  const key = `${actorKind}\u0000${type}`;
+  let fields = FIELDS_SEEN.get(key);
+  if (fields === undefined) {
+    fields = fieldsSeen(actorKind, type);
+    // Only the catalogue's types are kept: the map stays as small as the table it caches.
+    if (isEventType(type)) FIELDS_SEEN.set(key, fields);
+  }
+  return fields;
+}
+
+function fieldsSeen(actorKind: ActorKind, type: string): readonly string[] | null {
   if (!isEventType(type)) return null;
   const category = CATEGORY_OF.get(type);
   if (!category) return null;
