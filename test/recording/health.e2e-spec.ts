@@ -1,4 +1,5 @@
-import { startTestApp, type TestApp } from '../support/test-app';
+import { PROJECTIONS } from '@kedja/projections';
+import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
 import { caseOpened, dossier } from '../support/events';
 
 describe('operations endpoints', () => {
@@ -32,5 +33,34 @@ describe('operations endpoints', () => {
     expect(response.text).toContain('kedja_projection_lag_events');
     expect(response.text).not.toContain('199203153821');
     expect(response.text).not.toContain('24-000123');
+  });
+});
+
+// Production mode: apps/projector applies the projections and the api only reports them. Before
+// any projector has run, /health must still answer (an orchestrator's probe would otherwise
+// restart a healthy api), naming each projection as not built, and the views say 503, not 500.
+describeEachStore('operations endpoints before any projector has run', (kind) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp(kind, { KEDJA_PROJECTIONS_IN_PROCESS: 'false' });
+  });
+  afterAll(() => app?.close());
+
+  it('GET /health reports every projection as not running, with the whole log as its lag', async () => {
+    const token = await app.token('migrationsverket', 'integration');
+    const posted = await app.http().post('/v1/events').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(JSON.stringify(caseOpened(dossier())));
+    expect(posted.status).toBe(201);
+    const response = await app.http().get('/health');
+    expect(response.status).toBe(200);
+    expect(response.body.status).toBe('ok');
+    expect(response.body.projections.map((p: { name: string }) => p.name).sort()).toEqual(PROJECTIONS.map((p) => p.name).sort());
+    for (const p of response.body.projections) expect(p).toEqual({ name: p.name, applied: 0, lag: 1, running: false });
+  });
+
+  it('a view answers 503 unavailable until its projection is built', async () => {
+    const token = await app.token('migrationsverket', 'caseworker');
+    const response = await app.http().get('/v1/views/settlement-queue').set('Authorization', `Bearer ${token}`);
+    expect(response.status).toBe(503);
+    expect(response.body.code).toBe('unavailable');
   });
 });

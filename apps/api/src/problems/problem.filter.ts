@@ -10,7 +10,11 @@ export class ProblemFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const body = this.toProblem(exception);
-    if (body.status >= 500) {
+    if (exception instanceof ProblemError) {
+      // A deliberate answer (a view not built yet, the audit log unwritable): its code, for the
+      // operator; a caller's mistake (4xx) is the caller's and not logged.
+      if (body.status >= 500) this.logger.warn(`answered ${body.status} ${body.code}`);
+    } else if (body.status >= 500) {
       // The error's message may quote input; log only its class, never the request.
       this.logger.error(`unhandled ${exception instanceof Error ? exception.name : typeof exception}`);
     }

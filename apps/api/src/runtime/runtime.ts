@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { openEventStore, type EventStore, type SqlDatabase } from '@kedja/event-store';
-import { PROJECTIONS, ProjectionRunner } from '@kedja/projections';
+import { PROJECTIONS, ProjectionRunner, ensureProjectionSchema } from '@kedja/projections';
 import type { KedjaConfig } from '../config/config';
 import type { ProjectionHealth } from '../health/health.service';
 
@@ -31,7 +31,10 @@ export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
     runtime.closers.push(() => runner.stop());
   } else {
     // The projector applies the projections; this runner is never started and only reads their
-    // state, so /health and /metrics still report each one's position and lag.
+    // state, so /health and /metrics still report each one's position and lag. Its state table is
+    // made here too (as `kedja projections status` does): before any projector has run, /health
+    // then reports projections not built yet instead of failing on a missing table.
+    await ensureProjectionSchema(db);
     const observer = new ProjectionRunner(store, db, PROJECTIONS, { log: () => undefined });
     runtime.projectionStatus = async () =>
       (await observer.status()).map((s) => ({ name: s.name, applied: s.applied, lag: s.lag, running: s.running }));

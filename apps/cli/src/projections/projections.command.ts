@@ -116,7 +116,8 @@ export function statusTable(statuses: readonly ProjectionStatus[], projections: 
   const header = ['name', 'generation', 'applied', 'lag', 'running', 'rebuild'];
   const rows = projections.map((projection) => {
     const status = byName.get(projection.name);
-    if (!status) return [projection.name, '-', '-', '-', 'no', 'not built yet'];
+    // Generation 0: no runner has built it yet (its lag is then the whole log).
+    if (!status || status.generation === 0) return [projection.name, '-', '-', status ? String(status.lag) : '-', status?.running ? 'yes' : 'no', 'not built yet'];
     const rebuild = status.rebuild ? `g${status.rebuild.generation} ${status.rebuild.done}/${status.rebuild.total}` : '';
     return [
       status.name,

@@ -46,7 +46,7 @@ export interface ProjectionRunnerOptions {
 
 export interface ProjectionStatus {
   readonly name: string;
-  /** The generation readers are served from. */
+  /** The generation readers are served from; 0 when none is built yet (no runner has started the projection). */
   readonly generation: number;
   /** The projection version that generation was built with. */
   readonly version: number;
@@ -265,8 +265,17 @@ export class ProjectionRunner {
     const statuses: ProjectionStatus[] = [];
     for (const [name, worker] of this.workers) {
       const row = rows.get(name);
-      if (!row) continue;
       const owned = this.ownership.holds(name);
+      if (!row) {
+        // Never built: no runner has started it yet (the projector not run so far, or a projection
+        // new in this version). Reported, so an operator sees it, with the whole log as its lag.
+        statuses.push({
+          name, generation: 0, version: 0, checkpoint: null, applied: 0, lag: await this.store.countAfter(null),
+          running: owned || (await this.ownership.heldByAnyone(name)), owned, rebuilding: false,
+          ...(worker.error ? { error: worker.error } : {}),
+        });
+        continue;
+      }
       const rebuildDone = Number(row.rebuild_applied);
       statuses.push({
         name,
