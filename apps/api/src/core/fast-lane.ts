@@ -7,6 +7,7 @@ import type { Principal } from '../auth/principal';
 import { MetricsRegistry } from '../metrics/metrics.service';
 import { ROUTE_PATTERN, RequestLogMiddleware } from '../metrics/request-log.middleware';
 import { ProblemFilter } from '../problems/problem.filter';
+import { JsonText } from './json-text';
 
 export interface FastLaneRoute<Match> {
   readonly method: 'GET' | 'POST';
@@ -49,7 +50,7 @@ export function fastLane<Match>(app: INestApplication, route: FastLaneRoute<Matc
         }
         // What `response.json` sends for a body without conditional headers (no ETag, no JSON
         // replacer or spaces configured), without its per-call header parsing and Buffer copy.
-        const text = JSON.stringify(body);
+        const text = body instanceof JsonText ? body.text : JSON.stringify(body);
         response.statusCode = status;
         response.setHeader('Content-Type', 'application/json; charset=utf-8');
         response.setHeader('Content-Length', Buffer.byteLength(text, 'utf8'));

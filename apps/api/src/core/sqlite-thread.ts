@@ -1,3 +1,4 @@
+import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { SqliteDatabase } from '@kedja/event-store';
 
@@ -16,7 +17,7 @@ const db = new Database(workerData.file);
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = ' + workerData.synchronous);
 if (workerData.walAutocheckpoint !== undefined) db.pragma('wal_autocheckpoint = ' + workerData.walAutocheckpoint);
-const setup = new Function('db', 'options', workerData.setup);
+const setup = new Function('db', 'options', 'require', workerData.setup);
 let handle;
 let wal;
 // A failed fsync is final, as for the store's own connection (WalDurability): the kernel may have
@@ -42,7 +43,7 @@ parentPort.on('message', (batch) => {
   }
   for (const { id, request } of batch) {
     try {
-      if (!handle) handle = setup(db, workerData.options);
+      if (!handle) handle = setup(db, workerData.options, require);
       answers.push({ id, result: handle(request) });
     } catch (error) {
       handle = undefined;
@@ -122,8 +123,9 @@ export class SqliteThread<Request, Result> {
   }
 
   /**
-   * `setup` is the body of `function (db, options)` run in the worker, returning the handler
-   * `(request) => result` (structured-cloneable both ways).
+   * `setup` is the body of `function (db, options, require)` run in the worker, returning the
+   * handler `(request) => result` (structured-cloneable both ways). `require` loads modules by
+   * absolute path (see `workerModule`).
    */
   static open<Request, Result>(
     db: SqliteDatabase, name: string, setup: string, options?: unknown, access: { readonly writes: boolean } = { writes: false },
@@ -134,6 +136,15 @@ export class SqliteThread<Request, Result> {
 
   get usable(): boolean {
     return this.alive;
+  }
+
+  /**
+   * What a worker's setup passes to `require` to load `file` (an absolute path from
+   * `require.resolve` in the caller's module): the compiled module from dist/, or under jest the
+   * TypeScript source, after the hook that compiles it as jest does.
+   */
+  static workerModule(file: string): { readonly file: string; readonly register?: string } {
+    return file.endsWith('.ts') ? { file, register: path.resolve(__dirname, '../../../../test/support/ts-register.js') } : { file };
   }
 
   run(request: Request): Promise<Result> {

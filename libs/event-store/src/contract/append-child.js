@@ -1,6 +1,6 @@
 // Crash-test writer: opens the store from a JSON config (argv[2]), appends single events to
 // stream argv[3] for ever and prints `ack <eventId>` after each acknowledged append, until killed.
-require('./ts-register');
+require('../../../../test/support/ts-register');
 const { openEventStore } = require('../open-event-store.ts');
 
 async function main() {

@@ -1,7 +1,7 @@
 // Kill-and-restart test child: runs a ProjectionRunner over the event_counts projection on the
 // store named by argv[2] (JSON config), with runner options argv[3] (JSON, plus `slowMs`), and
 // prints `applied <n>` after every event it folds in, until killed.
-require('./ts-register');
+require('../../../../test/support/ts-register');
 const { openEventStore } = require('@kedja/event-store');
 const { ProjectionRunner } = require('../runner/projection-runner.ts');
 const { eventCountsProjection } = require('./event-counts.projection.ts');

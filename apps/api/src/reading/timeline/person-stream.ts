@@ -3,7 +3,9 @@ import { PostgresDatabase, SqliteDatabase, type SqlDatabase } from '@kedja/event
 import { SqliteThread } from '../../core/sqlite-thread';
 import { KEDJA_RUNTIME } from '../../runtime/tokens';
 import type { KedjaRuntime } from '../../runtime/runtime';
+import type { ActorRef } from '@kedja/access';
 import type { TimelineItem } from '../person-record';
+import { renderTimeline } from './timeline-render';
 
 /** A person's stream as timeline items in timeline order, with the person id the subject named. */
 export interface PersonStream {
@@ -79,38 +81,58 @@ export async function readPersonStream(db: SqlDatabase, kind: string, value: str
   return { personId, items: items === null ? [] : typeof items === 'string' ? (JSON.parse(items) as TimelineItem[]) : items };
 }
 
+/** A timeline read: the person the subject names and, unless out of scope, the answer's JSON text. */
+export interface RenderedTimeline {
+  readonly personId: string;
+  /** `{ personId, summary, events }` as sent (see renderTimeline); null: out of the actor's scope. */
+  readonly json: string | null;
+}
+
 interface ThreadRequest {
   readonly kind: string;
   readonly value: string;
+  readonly actor: ActorRef;
   readonly asOf?: string;
 }
 
-// Runs in the reader thread (see SqliteThread): the same statements, with named parameters.
+// Runs in the reader thread (see SqliteThread): the same statements, with named parameters, and
+// the answer made there too (renderTimeline, loaded as the main thread loads it).
 const READER_SETUP = `
+  if (options.render.register) require(options.render.register);
+  const { renderTimeline } = require(options.render.file);
   db.pragma('query_only = ON');
   const now = db.prepare(options.now).raw(true);
   const asOf = db.prepare(options.asOf).raw(true);
-  return (r) => (r.asOf === undefined ? now.get({ kind: r.kind, value: r.value }) : asOf.get(r)) ?? null;
+  return (r) => {
+    const row = r.asOf === undefined ? now.get({ kind: r.kind, value: r.value }) : asOf.get({ kind: r.kind, value: r.value, asOf: r.asOf });
+    if (row === undefined) return null;
+    return [row[0], renderTimeline(r.actor, row[0], row[1] === null ? [] : JSON.parse(row[1]))];
+  };
 `;
 const named = (sql: string) => sql.replace('$1', '@kind').replace('$2', '@value').replace('$3', '@asOf');
 
 /**
- * Person streams for the timeline. On a SQLite file the statement runs on a second connection in
- * a worker thread: executing it (about a fifth of a read's CPU in profiles) then no longer holds
- * the event loop, which serves other requests meanwhile. A reader connection sees what was
- * committed before its statement, as the store's own connection does outside a transaction.
- * Elsewhere (PostgreSQL, in-memory SQLite, a dead reader thread) it reads on the store's connection.
+ * Timeline reads. On a SQLite file the statement runs on a second connection in a worker thread,
+ * and so does making the answer from its rows (decoding the items, the visibility policy, the
+ * summary, the JSON text): profiles put the two at over a third of a read's CPU, and the event loop,
+ * the busiest thread under load, serves other requests meanwhile. A reader connection sees what
+ * was committed before its statement, as the store's own connection does outside a transaction.
+ * Elsewhere (PostgreSQL, in-memory SQLite, a dead reader thread) it all runs on the event loop.
  */
 @Injectable()
 export class PersonStreams implements OnModuleInit, OnApplicationShutdown {
-  private thread: SqliteThread<ThreadRequest, [string, string] | null> | null = null;
+  private thread: SqliteThread<ThreadRequest, [string, string | null] | null> | null = null;
 
   constructor(@Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime) {}
 
   onModuleInit(): void {
     const db = this.runtime.db;
     if (db instanceof SqliteDatabase) {
-      this.thread = SqliteThread.open(db, 'timeline reader', READER_SETUP, { now: named(SQLITE_NOW), asOf: named(SQLITE_AS_OF) });
+      this.thread = SqliteThread.open(db, 'timeline reader', READER_SETUP, {
+        now: named(SQLITE_NOW),
+        asOf: named(SQLITE_AS_OF),
+        render: SqliteThread.workerModule(require.resolve('./timeline-render')),
+      });
     }
   }
 
@@ -119,11 +141,16 @@ export class PersonStreams implements OnModuleInit, OnApplicationShutdown {
     this.thread = null;
   }
 
-  /** As `readPersonStream`. */
-  async read(kind: string, value: string, recordedUpTo?: string): Promise<PersonStream | null> {
-    if (!this.thread?.usable) return readPersonStream(this.runtime.db, kind, value, recordedUpTo);
-    const row = await this.thread.run(recordedUpTo === undefined ? { kind, value } : { kind, value, asOf: recordedUpTo });
-    if (row === null) return null;
-    return { personId: row[0], items: JSON.parse(row[1]) as TimelineItem[] };
+  /**
+   * The person `kind`/`value` names, with the timeline `actor` may see of them (as known at
+   * `recordedUpTo`, canonical UTC, when given), or null when no person has that identifier.
+   */
+  async read(kind: string, value: string, actor: ActorRef, recordedUpTo?: string): Promise<RenderedTimeline | null> {
+    if (!this.thread?.usable) {
+      const stream = await readPersonStream(this.runtime.db, kind, value, recordedUpTo);
+      return stream && { personId: stream.personId, json: renderTimeline(actor, stream.personId, stream.items) };
+    }
+    const row = await this.thread.run(recordedUpTo === undefined ? { kind, value, actor } : { kind, value, actor, asOf: recordedUpTo });
+    return row && { personId: row[0], json: row[1] };
   }
 }

@@ -1,24 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { actorCode } from '@kedja/access';
-import type { Summary } from '@kedja/chain';
 import type { Principal } from '../../auth/principal';
 import { ProblemError } from '../../problems/problem';
 import { parseRfc3339, isPlainObject } from '../../recording/envelope';
 import { AuditLog } from '../../audit/audit-log';
 import { personNotFound, purposeOf, readerFor, subjectOf, type Reader } from '../reader';
-import { visibleRecord, type PersonRecord, type TimelineItem } from '../person-record';
+import { JsonText } from '../../core/json-text';
 import { PersonStreams } from './person-stream';
 
 const TIMELINE_ROUTE = 'GET /v1/persons/{subject}/timeline';
 const LOOKUP_ROUTE = 'POST /v1/persons/lookup';
 const REFUSAL = 'Person-level timelines are read by caseworkers of a reporting agency, municipality or region; county boards, analysts and the platform never read them.';
-
-export interface TimelineBody {
-  readonly personId: string;
-  readonly summary: Summary;
-  readonly events: readonly TimelineItem[];
-}
 
 /**
  * A person's timeline and the subject lookup, for the controller and for the timeline's fast lane
@@ -31,7 +24,8 @@ export class TimelineReads {
     private readonly streams: PersonStreams,
   ) {}
 
-  async timeline(claims: Principal, subject: unknown, asOfRaw: unknown, request: Request): Promise<TimelineBody> {
+  /** The timeline's body as JSON text, `{ personId, summary, events }` (see renderTimeline). */
+  async timeline(claims: Principal, subject: unknown, asOfRaw: unknown, request: Request): Promise<JsonText> {
     const reader = readerFor(claims, 'read-timeline', REFUSAL);
     let asOf: string | undefined;
     if (asOfRaw !== undefined) {
@@ -39,8 +33,8 @@ export class TimelineReads {
       if (ms === null) throw new ProblemError('invalid-request', 'asOf must be an RFC 3339 time with offset.', [{ path: 'asOf', message: 'must be an RFC 3339 time with offset' }]);
       asOf = new Date(ms).toISOString();
     }
-    const record = await this.read(reader, subject, request, 'timeline', TIMELINE_ROUTE, asOf);
-    return { personId: record.personId, summary: record.summary, events: record.events };
+    const { json } = await this.read(reader, subject, request, 'timeline', TIMELINE_ROUTE, asOf);
+    return new JsonText(json);
   }
 
   async lookup(claims: Principal, body: unknown, request: Request): Promise<{ personId: string }> {
@@ -48,16 +42,15 @@ export class TimelineReads {
     if (!isPlainObject(body)) throw new ProblemError('invalid-request', 'Send a JSON object { "subject" }.', [{ path: '', message: 'must be a JSON object' }]);
     const extra = Object.keys(body).filter((k) => k !== 'subject');
     if (extra.length > 0) throw new ProblemError('invalid-request', 'Only subject may be sent.', extra.map((k) => ({ path: k.slice(0, 64), message: 'is not an allowed field' })));
-    const record = await this.read(reader, body.subject, request, 'lookup', LOOKUP_ROUTE);
-    return { personId: record.personId };
+    const { personId } = await this.read(reader, body.subject, request, 'lookup', LOOKUP_ROUTE);
+    return { personId };
   }
 
   /** Resolves, scopes and audits one read; out of scope and unknown answer the same 404. */
-  private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<PersonRecord> {
+  private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<{ personId: string; json: string }> {
     const { kind, value } = subjectOf(subject);
-    const stream = await this.streams.read(kind, value, asOf);
-    if (stream === null) throw personNotFound();
-    const record = visibleRecord(reader.actor, stream.personId, stream.items);
+    const read = await this.streams.read(kind, value, reader.actor, asOf);
+    if (read === null) throw personNotFound();
     // Written before anything is answered; an unknown subject has no person to record it against.
     await this.audit.record([
       {
@@ -65,14 +58,14 @@ export class TimelineReads {
         sub: reader.sub,
         actor: actorCode(reader.actor),
         action,
-        personId: stream.personId,
+        personId: read.personId,
         route,
         purpose: purposeOf(request),
         asOf: asOf ?? null,
-        outcome: record ? 'read' : 'out-of-scope',
+        outcome: read.json !== null ? 'read' : 'out-of-scope',
       },
     ]);
-    if (!record) throw personNotFound();
-    return record;
+    if (read.json === null) throw personNotFound();
+    return { personId: read.personId, json: read.json };
   }
 }

@@ -1,11 +1,12 @@
-// Lets a plain `node` child process (the kill-and-restart tests) load the TypeScript sources,
-// compiled by swc on the fly as jest does, with the `@kedja/*` path aliases resolved.
+// Lets a plain `node` child process or worker thread started by a test (crash and kill-and-restart
+// tests, the api's worker threads under jest) load the TypeScript sources, compiled by swc on the
+// fly as jest does, with the `@kedja/*` path aliases resolved.
 const fs = require('node:fs');
 const path = require('node:path');
 const Module = require('node:module');
 const swc = require('@swc/core');
 
-const libs = path.resolve(__dirname, '../../..');
+const libs = path.resolve(__dirname, '../../libs');
 const resolve = Module._resolveFilename;
 Module._resolveFilename = function (request, ...rest) {
   const alias = /^@kedja\/([a-z-]+)$/.exec(request);
