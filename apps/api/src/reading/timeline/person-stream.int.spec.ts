@@ -144,19 +144,20 @@ function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Pr
     expect((await same('dossier', '55-123456', '2023-03-02T10:00:00.000Z'))?.items).toHaveLength(2);
   });
 
-  it('reads through the reader thread on a SQLite file, and on the store connection otherwise or once the thread is gone', async () => {
-    const thread = (streams as unknown as { thread: { usable: boolean; thread: { terminate(): Promise<number> } } | null }).thread;
+  it('reads and renders on a worker thread (the reader on a SQLite file, the renderer on PostgreSQL), and on the event loop once it is gone', async () => {
+    type Thread = { usable: boolean; thread: { terminate(): Promise<number> } } | null;
+    const { thread, renderer } = streams as unknown as { thread: Thread; renderer: Thread };
+    const worker = thread ?? renderer;
     expect(thread !== null).toBe(opened.db instanceof SqliteDatabase);
+    expect(renderer !== null).toBe(!(opened.db instanceof SqliteDatabase));
     // Committed on the store's connection, then read at once on the reader's.
     const id = randomUUID();
     await opened.store.appendMany([{ streamId: id, events: [event('MigrationCaseOpened', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z', { route: 'asylum' })], options: { expectedVersion: 'no-stream', identities: [{ kind: 'person', value: id }] } }]);
     expect((await same('person', id))?.items).toHaveLength(1);
-    if (thread) {
-      await thread.thread.terminate();
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(thread.usable).toBe(false);
-      await same('person', id);
-    }
+    await worker!.thread.terminate();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(worker!.usable).toBe(false);
+    await same('person', id);
   });
 
   it('answers null for an unknown identifier', async () => {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { PostgresDatabase, SqliteDatabase, type SqlDatabase } from '@kedja/event-store';
-import { SqliteThread } from '../../core/sqlite-thread';
+import { WorkerThread } from '../../core/worker-thread';
 import { KEDJA_RUNTIME } from '../../runtime/tokens';
 import type { KedjaRuntime } from '../../runtime/runtime';
 import type { ActorRef } from '@kedja/access';
@@ -40,14 +40,15 @@ const SQLITE_ITEMS = (asOf: boolean) => `
   FROM identities i
   WHERE i.kind = $1 AND i.value = $2`;
 
-const POSTGRES_ITEMS = (asOf: boolean) => `
+// `asText`: the items as JSON text, for the render thread, instead of decoded by the driver.
+const POSTGRES_ITEMS = (asOf: boolean, asText = false) => `
   SELECT i.stream_id AS person_id,
     (SELECT json_agg(json_build_object(
               'id', e.event_id, 'source', e.source, 'type', e.type, 'time', e.event_time,
               'recordedAt', e.recorded_time, 'postedBy', e.metadata::json ->> 'actor', 'data', e.data::json)
               ORDER BY e.event_time COLLATE "C", e.stream_version)
        FROM events e
-      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time COLLATE "C" <= $3' : ''}) AS items
+      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time COLLATE "C" <= $3' : ''})${asText ? '::text' : ''} AS items
   FROM identities i
   WHERE i.kind = $1 AND i.value = $2`;
 
@@ -55,6 +56,8 @@ const SQLITE_NOW = SQLITE_ITEMS(false);
 const SQLITE_AS_OF = SQLITE_ITEMS(true);
 const POSTGRES_NOW = POSTGRES_ITEMS(false);
 const POSTGRES_AS_OF = POSTGRES_ITEMS(true);
+const POSTGRES_TEXT_NOW = POSTGRES_ITEMS(false, true);
+const POSTGRES_TEXT_AS_OF = POSTGRES_ITEMS(true, true);
 
 interface Row {
   readonly person_id: string;
@@ -95,7 +98,21 @@ interface ThreadRequest {
   readonly asOf?: string;
 }
 
-// Runs in the reader thread (see SqliteThread): the same statements, with named parameters, and
+interface RenderRequest {
+  readonly actor: ActorRef;
+  readonly personId: string;
+  /** The items as JSON text (null: none). */
+  readonly items: string | null;
+}
+
+// Runs in the render thread (PostgreSQL): the answer from the items the statement returned as text.
+const RENDER_SETUP = `
+  if (options.render.register) require(options.render.register);
+  const { renderTimeline } = require(options.render.file);
+  return (r) => renderTimeline(r.actor, r.personId, r.items === null ? [] : JSON.parse(r.items));
+`;
+
+// Runs in the reader thread (see WorkerThread): the same statements, with named parameters, and
 // the answer made there too (renderTimeline, loaded as the main thread loads it).
 const READER_SETUP = `
   if (options.render.register) require(options.render.register);
@@ -117,28 +134,34 @@ const named = (sql: string) => sql.replace('$1', '@kind').replace('$2', '@value'
  * summary, the JSON text): profiles put the two at over a third of a read's CPU, and the event loop,
  * the busiest thread under load, serves other requests meanwhile. A reader connection sees what
  * was committed before its statement, as the store's own connection does outside a transaction.
- * Elsewhere (PostgreSQL, in-memory SQLite, a dead reader thread) it all runs on the event loop.
+ * On PostgreSQL the statement runs on the pool and the answer is made on a render thread from the
+ * items as text. Elsewhere (in-memory SQLite, a dead thread) it all runs on the event loop.
  */
 @Injectable()
 export class PersonStreams implements OnModuleInit, OnApplicationShutdown {
-  private thread: SqliteThread<ThreadRequest, [string, string | null] | null> | null = null;
+  private thread: WorkerThread<ThreadRequest, [string, string | null] | null> | null = null;
+  private renderer: WorkerThread<RenderRequest, string | null> | null = null;
 
   constructor(@Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime) {}
 
   onModuleInit(): void {
     const db = this.runtime.db;
     if (db instanceof SqliteDatabase) {
-      this.thread = SqliteThread.open(db, 'timeline reader', READER_SETUP, {
+      this.thread = WorkerThread.onSqlite(db, 'timeline reader', READER_SETUP, {
         now: named(SQLITE_NOW),
         asOf: named(SQLITE_AS_OF),
-        render: SqliteThread.workerModule(require.resolve('./timeline-render')),
+        render: WorkerThread.workerModule(require.resolve('./timeline-render')),
       });
+    } else if (db instanceof PostgresDatabase) {
+      this.renderer = WorkerThread.plain('timeline renderer', RENDER_SETUP, { render: WorkerThread.workerModule(require.resolve('./timeline-render')) });
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.thread?.close();
+    await this.renderer?.close();
     this.thread = null;
+    this.renderer = null;
   }
 
   /**
@@ -146,6 +169,16 @@ export class PersonStreams implements OnModuleInit, OnApplicationShutdown {
    * `recordedUpTo`, canonical UTC, when given), or null when no person has that identifier.
    */
   async read(kind: string, value: string, actor: ActorRef, recordedUpTo?: string): Promise<RenderedTimeline | null> {
+    const db = this.runtime.db;
+    if (this.renderer?.usable && db instanceof PostgresDatabase) {
+      // The statement on the pool, the answer made on the render thread from the items' text.
+      const asOf = recordedUpTo !== undefined;
+      const [row] = await db.queryNamed<{ person_id: string; items: string | null }>(
+        asOf ? 'kedja_timeline_text_as_of' : 'kedja_timeline_text', asOf ? POSTGRES_TEXT_AS_OF : POSTGRES_TEXT_NOW, asOf ? [kind, value, recordedUpTo] : [kind, value],
+      );
+      if (row === undefined) return null;
+      return { personId: row.person_id, json: await this.renderer.run({ actor, personId: row.person_id, items: row.items }) };
+    }
     if (!this.thread?.usable) {
       const stream = await readPersonStream(this.runtime.db, kind, value, recordedUpTo);
       return stream && { personId: stream.personId, json: renderTimeline(actor, stream.personId, stream.items) };

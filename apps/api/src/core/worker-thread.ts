@@ -3,20 +3,23 @@ import { Worker } from 'node:worker_threads';
 import type { SqliteDatabase } from '@kedja/event-store';
 
 /*
- * The worker's side: opens its own connection to the store's file (busy_timeout and synchronous
- * as the store's connection has them), runs `workerData.setup` once to get a handler, and answers
- * each `{ id, request }` with `{ id, result }` or `{ id, error }`. Plain JavaScript run with
- * `eval`, so the same source works from dist/ and under jest's TypeScript.
+ * The worker's side: on a SQLite store, opens its own connection to the store's file (busy_timeout
+ * and synchronous as the store's connection has them); runs `workerData.setup` once to get a
+ * handler, and answers each `{ id, request }` with `{ id, result }` or `{ id, error }`. Plain
+ * JavaScript run with `eval`, so the same source works from dist/ and under jest's TypeScript.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
-db.pragma('synchronous = ' + workerData.synchronous);
-if (workerData.walAutocheckpoint !== undefined) db.pragma('wal_autocheckpoint = ' + workerData.walAutocheckpoint);
+let db;
+if (workerData.file !== undefined) {
+  const Database = require(workerData.driver);
+  db = new Database(workerData.file);
+  db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+  db.pragma('synchronous = ' + workerData.synchronous);
+  if (workerData.walAutocheckpoint !== undefined) db.pragma('wal_autocheckpoint = ' + workerData.walAutocheckpoint);
+}
 const setup = new Function('db', 'options', 'require', workerData.setup);
 let handle;
 let wal;
@@ -33,7 +36,7 @@ const syncWal = () => {
   }
   fs.fdatasyncSync(wal);
 };
-// Requests arrive in batches (see SqliteThread.run) and are answered in one message per batch,
+// Requests arrive in batches (see WorkerThread.run) and are answered in one message per batch,
 // each with its own result or error; a writer syncs the WAL once for the batch.
 parentPort.on('message', (batch) => {
   const answers = [];
@@ -62,15 +65,16 @@ parentPort.on('message', (batch) => {
 `;
 
 /**
- * Synchronous better-sqlite3 work on a second connection to the store's file, in a worker thread,
- * so it does not hold the event loop. SQLite itself keeps the two connections consistent (WAL:
- * a reader sees what was committed before its statement; one writer at a time, the other waiting
- * up to busy_timeout).
+ * Synchronous work in a worker thread, so it does not hold the event loop: better-sqlite3 work on
+ * a second connection to the store's file (`onSqlite`), or CPU work alone (`plain`). SQLite itself
+ * keeps the two connections consistent (WAL: a reader sees what was committed before its
+ * statement; one writer at a time, the other waiting up to busy_timeout).
  *
- * If the worker dies, its pending requests fail and `usable` turns false; callers then go back to
- * the store's own connection. None for an in-memory database, which no second connection shares.
+ * If the worker dies, its pending requests fail and `usable` turns false; callers then do the
+ * work on the event loop (on the store's own connection). `onSqlite` gives none for an in-memory
+ * database, which no second connection shares.
  */
-export class SqliteThread<Request, Result> {
+export class WorkerThread<Request, Result> {
   private readonly worker: Worker;
   private readonly pending = new Map<number, { resolve(result: Result): void; reject(error: Error): void }>();
   private readonly inFlight = new Set<Promise<Result>>();
@@ -82,27 +86,29 @@ export class SqliteThread<Request, Result> {
   /** Whether the worker syncs the WAL after each request (a writer on a FULL store). */
   readonly syncsWal: boolean;
 
-  private constructor(db: SqliteDatabase, setup: string, options: unknown, private readonly name: string, writes: boolean) {
+  private constructor(db: SqliteDatabase | null, setup: string, options: unknown, private readonly name: string, writes: boolean) {
     // A FULL store's connection runs SQLite's NORMAL and syncs the WAL itself after its commits;
     // a writing thread must do the same, or what it acknowledges could be lost on power failure.
-    this.syncsWal = writes && db.durableCommits;
+    this.syncsWal = db !== null && writes && db.durableCommits;
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
-        driver: require.resolve('better-sqlite3'),
-        file: db.file,
+        ...(db && {
+          driver: require.resolve('better-sqlite3'),
+          file: db.file,
+          synchronous: db.durableCommits ? 1 : Number(db.connection.pragma('synchronous', { simple: true })),
+          busyTimeoutMs: Number(db.connection.pragma('busy_timeout', { simple: true })),
+          // A writer checkpoints as the store's connection does: in the background, its own
+          // automatic checkpoint only a safety net. With SQLite's default it checkpointed every
+          // ~1,000 pages inside its commits, and every read waiting for its audit row waited too.
+          walAutocheckpoint: writes ? db.walAutocheckpointPages : undefined,
+        }),
         syncWal: this.syncsWal,
-        synchronous: db.durableCommits ? 1 : Number(db.connection.pragma('synchronous', { simple: true })),
-        busyTimeoutMs: Number(db.connection.pragma('busy_timeout', { simple: true })),
-        // A writer checkpoints as the store's connection does: in the background, its own automatic
-        // checkpoint only a safety net. With SQLite's default it checkpointed every ~1,000 pages
-        // inside its commits, and every read waiting for its audit row waited for the copy too.
-        walAutocheckpoint: writes ? db.walAutocheckpointPages : undefined,
         setup,
         options,
       },
     });
-    if (writes) db.checkpointInBackground();
+    if (db && writes) db.checkpointInBackground();
     this.worker.on('message', (answers: ReadonlyArray<{ id: number; result?: Result; error?: string }>) => {
       for (const { id, result, error } of answers) {
         const waiting = this.pending.get(id);
@@ -127,11 +133,16 @@ export class SqliteThread<Request, Result> {
    * handler `(request) => result` (structured-cloneable both ways). `require` loads modules by
    * absolute path (see `workerModule`).
    */
-  static open<Request, Result>(
+  static onSqlite<Request, Result>(
     db: SqliteDatabase, name: string, setup: string, options?: unknown, access: { readonly writes: boolean } = { writes: false },
-  ): SqliteThread<Request, Result> | null {
+  ): WorkerThread<Request, Result> | null {
     if (db.file === ':memory:' || db.file === '') return null;
-    return new SqliteThread<Request, Result>(db, setup, options, name, access.writes);
+    return new WorkerThread<Request, Result>(db, setup, options, name, access.writes);
+  }
+
+  /** As `onSqlite`, for work that needs no database (`db` is undefined in the setup). */
+  static plain<Request, Result>(name: string, setup: string, options?: unknown): WorkerThread<Request, Result> {
+    return new WorkerThread<Request, Result>(null, setup, options, name, false);
   }
 
   get usable(): boolean {

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openEventStore, type OpenedEventStore, type SqliteDatabase } from '@kedja/event-store';
-import { SqliteThread } from './sqlite-thread';
+import { WorkerThread } from './worker-thread';
 
 // Echoes its request doubled, or throws for 'bad'; a write thread inserts into a table of its own.
 const ECHO = `
@@ -20,7 +20,7 @@ const FAILING_SYNC = `
   return (v) => { insert.run(v); return v; };
 `;
 
-describe('SqliteThread [sqlite file]', () => {
+describe('WorkerThread [sqlite file]', () => {
   let dir: string;
   let opened: OpenedEventStore;
   let db: SqliteDatabase;
@@ -36,7 +36,7 @@ describe('SqliteThread [sqlite file]', () => {
   });
 
   it('posts the requests of one turn of the event loop as one message, and answers each with its own result or error', async () => {
-    const thread = SqliteThread.open<number | string, number>(db, 'echo', ECHO)!;
+    const thread = WorkerThread.onSqlite<number | string, number>(db, 'echo', ECHO)!;
     try {
       const posted = jest.spyOn(thread.thread, 'postMessage');
       const requests: Array<number | string> = Array.from({ length: 50 }, (_, i) => (i === 17 ? 'bad' : i));
@@ -56,8 +56,8 @@ describe('SqliteThread [sqlite file]', () => {
 
   it("checkpoints as the store's connection does: a writer starts the background checkpointer and takes the store's automatic checkpoint as its own", async () => {
     const readsPragma = `return () => db.pragma('wal_autocheckpoint', { simple: true });`;
-    const reader = SqliteThread.open<null, number>(db, 'reader', readsPragma)!;
-    const writer = SqliteThread.open<null, number>(db, 'writer', readsPragma, undefined, { writes: true })!;
+    const reader = WorkerThread.onSqlite<null, number>(db, 'reader', readsPragma)!;
+    const writer = WorkerThread.onSqlite<null, number>(db, 'writer', readsPragma, undefined, { writes: true })!;
     try {
       // The store's own safety net (16,000 pages), not SQLite's default of 1,000 pages, whose
       // checkpoints would run inside the writer's commits.
@@ -74,7 +74,7 @@ describe('SqliteThread [sqlite file]', () => {
 
   it('fails every request of a batch whose WAL sync failed, and every later one, as the store does', async () => {
     expect(db.durableCommits).toBe(true);
-    const thread = SqliteThread.open<number, number>(db, 'probe writer', FAILING_SYNC, undefined, { writes: true })!;
+    const thread = WorkerThread.onSqlite<number, number>(db, 'probe writer', FAILING_SYNC, undefined, { writes: true })!;
     try {
       expect(thread.syncsWal).toBe(true);
       await expect(thread.run(1)).resolves.toBe(1);
