@@ -1,26 +1,10 @@
 import fc from 'fast-check';
+import { ACTOR_OF_KIND, deepFreeze } from '../testing/actors';
 import { CATALOGUE, EVENT_TYPES, EXAMPLES, type EventType } from '../catalogue';
-import { countyOfMunicipality } from '../code-lists/municipalities';
 import { replay, retractionKey, step } from './facts';
 import { EMPTY_FACTS, type PersonFacts, type RecordedEvent } from './state';
 
-const MUNICIPALITY = (EXAMPLES.SettledInMunicipality as { municipalityCode: string }).municipalityCode;
-const ACTOR_OF_KIND: Record<string, string> = {
-  migrationsverket: 'migrationsverket',
-  skatteverket: 'skatteverket',
-  arbetsformedlingen: 'arbetsformedlingen',
-  forsakringskassan: 'forsakringskassan',
-  municipality: `municipality:${MUNICIPALITY}`,
-  region: `region:${countyOfMunicipality(MUNICIPALITY)}`,
-};
 const DAY = 86_400_000;
-
-function deepFreeze<T>(value: T): T {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
-  return value;
-}
 
 /**
  * Given any sequence of events, rule-breaking ones included (ending what is not open, starting what

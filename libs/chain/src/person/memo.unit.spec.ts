@@ -1,30 +1,15 @@
 import fc from 'fast-check';
+import { ACTOR_OF_KIND, deepFreeze } from '../testing/actors';
 import { actorCode, parseActor } from '../actors/actor';
 import { CATALOGUE, EVENT_TYPES, EXAMPLES, type EventType } from '../catalogue';
 import { instant } from '../catalogue/dates';
-import { countyOfMunicipality } from '../code-lists/municipalities';
 import { decide } from './decide';
 import { evolve } from './evolve';
 import { latestInstant } from './memo';
 import { initialState, type PersonState, type RecordedEvent } from './state';
 
-const MUNICIPALITY = (EXAMPLES.SettledInMunicipality as { municipalityCode: string }).municipalityCode;
-const ACTOR_OF_KIND: Record<string, string> = {
-  migrationsverket: 'migrationsverket',
-  skatteverket: 'skatteverket',
-  arbetsformedlingen: 'arbetsformedlingen',
-  forsakringskassan: 'forsakringskassan',
-  municipality: `municipality:${MUNICIPALITY}`,
-  region: `region:${countyOfMunicipality(MUNICIPALITY)}`,
-};
 const FACT_TYPES = EVENT_TYPES.filter((t) => t !== 'EventRetracted' && t !== 'MigrationCaseOpened');
 const DAY = 86_400_000;
-
-function deepFreeze(value: unknown): void {
-  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return;
-  Object.freeze(value);
-  for (const child of Object.values(value)) deepFreeze(child);
-}
 
 interface Step { readonly type: EventType | 'retract'; readonly day: number; readonly pick: number }
 
