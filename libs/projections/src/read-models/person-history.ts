@@ -1,6 +1,6 @@
 import { NATIONAL_AGENCIES, scopeFor } from '@kedja/access';
 import { replay, sortByEventTime, type PersonFacts, type RecordedEvent } from '@kedja/chain';
-import type { StoredEvent } from '@kedja/event-store';
+import type { LogEvent } from '@kedja/event-store';
 import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
 
 /**
@@ -21,7 +21,7 @@ export interface CompactEvent {
 const DROPPED_FIELDS = new Set(['personalIdentityNumber', 'citizenship']);
 const UNUSED_TYPES = new Set(['HealthExaminationOffered', 'HealthExaminationCompleted']);
 
-export function compact(event: StoredEvent): CompactEvent {
+export function compact(event: LogEvent): CompactEvent {
   // Most events carry none of the dropped fields: their data is kept as it is (never modified).
   let data: Readonly<Record<string, unknown>> = event.data;
   for (const key of DROPPED_FIELDS) {
@@ -48,7 +48,7 @@ export function decodeHistory(text: string): CompactEvent[] {
 }
 
 /** The history after one more event: a retraction removes its target (same source and id). */
-export function addToHistory(history: readonly CompactEvent[], event: StoredEvent): CompactEvent[] {
+export function addToHistory(history: readonly CompactEvent[], event: LogEvent): CompactEvent[] {
   if (event.type === 'EventRetracted') {
     const target = String(event.data.eventId);
     return history.filter((e) => !(e.source === event.source && e.eventId === target));
@@ -136,7 +136,7 @@ export function stateOf(history: CompactEvent[]): PersonState {
  * latest recorded), so the facts are one step further; a retraction, or an event reported after a
  * later one, refolds the effective history from scratch, as a person's facts are defined.
  */
-export function addEvent(state: PersonState, event: StoredEvent): PersonState {
+export function addEvent(state: PersonState, event: LogEvent): PersonState {
   if (event.type === 'EventRetracted') {
     const history = addToHistory(state.history, event);
     return history.length === state.history.length ? state : stateOf(history);

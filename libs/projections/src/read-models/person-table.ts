@@ -1,5 +1,5 @@
 import type { PersonFacts } from '@kedja/chain';
-import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
+import type { SqlDialect, SqlExecutor, LogEvent } from '@kedja/event-store';
 import type { Projection, ProjectionBuilder } from '../projection';
 import { addEvent, addToHistory, decodeHistory, emptyPersonState, encodeHistory, factsOf, placementOf, stateOf, type CompactEvent, type PersonState, type Placement } from './person-history';
 
@@ -47,7 +47,7 @@ export interface PersonRow {
   readonly derived: Derived | null;
 }
 
-export function evolvePersonRow(spec: Pick<PersonViewSpec, 'derive'>, row: PersonRow | null, event: StoredEvent): PersonRow {
+export function evolvePersonRow(spec: Pick<PersonViewSpec, 'derive'>, row: PersonRow | null, event: LogEvent): PersonRow {
   const history = addToHistory(row?.history ?? [], event);
   const facts = factsOf(history);
   return { personId: event.streamId, history, placement: placementOf(history, facts), derived: spec.derive(facts, history) };
@@ -100,7 +100,7 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
       }
       return ddl;
     },
-    async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
+    async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
       // Per batch: one read of the touched persons' rows, one full fold per person from the stored
       // history and `addEvent` for the batch's events, and multi-row writes; on PostgreSQL each
       // statement is a round trip.
@@ -121,8 +121,8 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
   };
 }
 
-function groupByPerson(events: readonly StoredEvent[]): Map<string, StoredEvent[]> {
-  const byPerson = new Map<string, StoredEvent[]>();
+function groupByPerson(events: readonly LogEvent[]): Map<string, LogEvent[]> {
+  const byPerson = new Map<string, LogEvent[]>();
   for (const e of events) {
     const list = byPerson.get(e.streamId);
     if (list) list.push(e);
@@ -155,7 +155,7 @@ interface BuilderEntry {
 class PersonViewBuilder implements ProjectionBuilder {
   private readonly entries = new Map<string, BuilderEntry>();
   /** Events of persons whose row has not been read yet (only when the tables were not fresh). */
-  private readonly unread = new Map<string, StoredEvent[]>();
+  private readonly unread = new Map<string, LogEvent[]>();
   private dirty: BuilderEntry[] = [];
   private dirtyIds: string[] = [];
 
@@ -168,7 +168,7 @@ class PersonViewBuilder implements ProjectionBuilder {
     private readonly maxPersons: number,
   ) {}
 
-  add(events: readonly StoredEvent[]): void {
+  add(events: readonly LogEvent[]): void {
     for (const e of events) {
       const personId = e.streamId;
       const entry = this.entries.get(personId);

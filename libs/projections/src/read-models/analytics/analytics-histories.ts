@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseTime } from '@kedja/analytics';
-import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
+import type { SqlDialect, SqlExecutor, LogEvent } from '@kedja/event-store';
 import type { Projection } from '../../projection';
 import { CODE_OF, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './codes';
 import { encodeFacts } from './facts';
@@ -95,9 +95,9 @@ export const analyticsHistoriesProjection: Projection = {
   createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
     return [analyticsTableDdl(physical[ANALYTICS_TABLE])];
   },
-  async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
+  async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
     const t = physical[ANALYTICS_TABLE];
-    const byPerson = new Map<string, StoredEvent[]>();
+    const byPerson = new Map<string, LogEvent[]>();
     for (const e of events) {
       if (isAnalyticsExcluded(e.type)) continue;
       const list = byPerson.get(e.streamId);
