@@ -1,5 +1,5 @@
 import type { PersonFacts } from '@kedja/chain';
-import type { SqlDialect, SqlExecutor, LogEvent } from '@kedja/event-store';
+import { binaryNullableTextArray, type LogEvent, type SqlDialect, type SqlExecutor } from '@kedja/event-store';
 import type { Projection, ProjectionBuilder } from '../projection';
 import { addEvent, addToHistory, decodeHistory, emptyPersonState, encodeHistory, factsOf, placementOf, stateOf, type CompactEvent, type PersonState, type Placement } from './person-history';
 
@@ -229,9 +229,13 @@ class PersonViewBuilder implements ProjectionBuilder {
 /** Reads and writes the rows of a person view, the statements shaped for each store. */
 class PersonTableWriter {
   private readonly columnNames: string[];
+  private readonly columns: readonly Column[];
+  private readonly childColumns: readonly Column[];
 
   constructor(private readonly spec: PersonViewSpec) {
     this.columnNames = [...BASE_COLUMNS, ...spec.columns.map((c) => c.name)];
+    this.columns = this.columnNames.map((name) => ({ name, type: name === 'listed' ? 'INTEGER' : (spec.columns.find((c) => c.name === name)?.type ?? 'TEXT') }));
+    this.childColumns = [{ name: 'person_id', type: 'TEXT' }, ...(spec.children?.columns ?? [])];
   }
 
   async readHistories(tx: SqlExecutor, physical: Readonly<Record<string, string>>, ids: readonly string[]): Promise<Map<string, CompactEvent[]>> {
@@ -273,7 +277,7 @@ class PersonTableWriter {
       ...spec.columns.map((c) => row.derived?.columns[c.name] ?? null),
     ];
     const upsert = `ON CONFLICT (person_id) DO UPDATE SET ${columnNames.slice(1).map((n) => `${n} = excluded.${n}`).join(', ')}`;
-    await insertRows(tx, t, columnNames, rows, toValues, upsert);
+    await insertRows(tx, t, this.columns, rows, toValues, upsert);
     if (!spec.children) return;
     const children = spec.children;
     const c = physical[children.table];
@@ -285,37 +289,50 @@ class PersonTableWriter {
         for (const personId of stale) await tx.execute(`DELETE FROM ${c} WHERE person_id = $1`, [personId]);
       }
     }
-    const names = ['person_id', ...children.columns.map((col) => col.name)];
     const childRows = rows.flatMap((row) => children.rows(row).map((child) => [row.personId, ...children.columns.map((col) => child[col.name] ?? null)]));
-    await insertRows(tx, c, names, childRows, (row) => row, '');
+    await insertRows(tx, c, this.childColumns, childRows, (row) => row, '');
   }
 }
 
 /**
  * SQLite: one cached single-row statement per row (no per-batch SQL to translate and prepare,
- * and a statement costs no round trip). PostgreSQL: multi-row VALUES, as many rows per statement
- * as the parameter bound allows (measured faster than one `unnest` of column arrays, whose text
- * encoding of JSON strings costs more than the round trips it saves).
+ * and a statement costs no round trip). PostgreSQL: one statement per PG_ROWS_PER_STATEMENT rows
+ * whose parameters are one array per column, in the binary format (`unnest`): the SQL is the same
+ * every time and short to parse, the arrays need no escaping, and a rebuild's commit of ten
+ * thousand rows is a handful of round trips rather than one statement of ~3,000 parameters per
+ * 250 rows, each parsed and planned afresh.
  */
 async function insertRows<T>(
   tx: SqlExecutor,
   table: string,
-  names: readonly string[],
+  columns: readonly Column[],
   rows: readonly T[],
   toValues: (row: T) => ColumnValue[],
   conflict: string,
 ): Promise<void> {
   if (rows.length === 0) return;
-  const width = names.length;
+  const names = columns.map((c) => c.name);
   if (tx.dialect === 'postgres') {
+    // Every value travels as text and INTEGER columns are cast back: the same conversion the
+    // server applies to a text parameter bound to an INTEGER column.
+    const sql =
+      `INSERT INTO ${table} (${names.join(', ')}) SELECT ${columns.map((c) => (c.type === 'INTEGER' ? `${c.name}::integer` : c.name)).join(', ')} ` +
+      `FROM unnest(${columns.map((_, i) => `$${i + 1}::text[]`).join(', ')}) AS u(${names.join(', ')}) ${conflict}`;
     // The next statement's parameters are gathered while the server runs the previous one.
     let running: Promise<unknown> | undefined;
-    for (const chunk of chunks(rows, Math.max(1, Math.min(PG_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / width))))) {
-      const tuples = chunk.map((_, r) => `(${names.map((__, i) => `$${r * width + i + 1}`).join(', ')})`);
-      const sql = `INSERT INTO ${table} (${names.join(', ')}) VALUES ${tuples.join(', ')} ${conflict}`;
-      const values = chunk.flatMap(toValues);
+    for (let start = 0; start < rows.length; start += PG_ROWS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + PG_ROWS_PER_STATEMENT);
+      const arrays = columns.map(() => new Array<string | null>(chunk.length));
+      for (let r = 0; r < chunk.length; r++) {
+        const values = toValues(chunk[r]);
+        for (let i = 0; i < arrays.length; i++) {
+          const value = values[i];
+          arrays[i][r] = value === null || value === undefined ? null : String(value);
+        }
+      }
+      const params = arrays.map(binaryNullableTextArray);
       await running;
-      running = tx.execute(sql, values);
+      running = tx.execute(sql, params);
       // Awaited before the next statement (or after the last); this only keeps a failure from
       // counting as unhandled if gathering the next parameters throws first.
       running.catch(() => undefined);
@@ -329,10 +346,8 @@ async function insertRows<T>(
 
 /** Persons per `IN (...)` read on SQLite, well under its bound-parameter limit (32,766). */
 const READ_CHUNK = 500;
-/** Bound parameters per statement on PostgreSQL, well under its limit (65,535). */
-const MAX_PARAMETERS = 10_000;
 /** Rows per statement on PostgreSQL: small enough that gathering one overlaps the server's work on the last. */
-const PG_ROWS_PER_STATEMENT = 250;
+const PG_ROWS_PER_STATEMENT = 2000;
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
