@@ -1,5 +1,5 @@
 import { NATIONAL_AGENCIES, scopeFor } from '@kedja/access';
-import { replay, sortByEventTime, type PersonFacts, type RecordedEvent } from '@kedja/chain';
+import { replay, type PersonFacts, type RecordedEvent } from '@kedja/chain';
 import type { LogEvent } from '@kedja/event-store';
 import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
 
@@ -57,9 +57,16 @@ export function addToHistory(history: readonly CompactEvent[], event: LogEvent):
   return [...history, compact(event)];
 }
 
-/** Event-time order, ties by recording order. */
+/**
+ * Event-time order, ties by recording order: the chain's `sortByEventTime`, with each time parsed
+ * here rather than through the chain's shared cache of parsed times. A rebuild refolds a person
+ * for every event reported after a later one and meets each event time about once, so that cache
+ * mostly missed and was cleared every 100,000 times (a fifth of a rebuild's fold in profiles).
+ */
 export function chronological(history: readonly CompactEvent[]): CompactEvent[] {
-  return sortByEventTime(history as unknown as RecordedEvent[]) as unknown as CompactEvent[];
+  const keyed = history.map((e, i) => ({ e, i, t: Date.parse(e.time) }));
+  keyed.sort((a, b) => a.t - b.t || a.i - b.i);
+  return keyed.map((k) => k.e);
 }
 
 export function factsOf(history: readonly CompactEvent[]): PersonFacts {
@@ -81,8 +88,7 @@ export function placementOf(history: readonly CompactEvent[], facts: PersonFacts
   const links = facts.municipalityHistory;
   const last = links.length > 0 ? links[links.length - 1] : undefined;
   const residence = facts.residenceMunicipalityCode ?? null;
-  const scoped = history.map((e) => ({ type: e.type, time: e.time, data: e.data }));
-  const agencies = NATIONAL_AGENCIES.filter((kind) => scopeFor({ kind }, scoped).inScope);
+  const agencies = NATIONAL_AGENCIES.filter((kind) => scopeFor({ kind }, history).inScope);
   return {
     residenceMunicipality: residence,
     openAssignment: last?.link === 'assigned' ? last.municipalityCode : null,
