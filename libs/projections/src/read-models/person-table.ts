@@ -258,10 +258,10 @@ class PersonTableWriter {
   }
 
   /**
-   * Upserts the rows and replaces their child rows. `mayHaveChildren` says which persons may
-   * already have child rows to delete (a person new to the tables has none).
+   * Upserts the rows and replaces their child rows. `mayExist` says which persons may already
+   * have a row, and so child rows to delete (a person new to the tables has neither).
    */
-  async write(tx: SqlExecutor, physical: Readonly<Record<string, string>>, rows: readonly PersonRow[], mayHaveChildren: (personId: string) => boolean): Promise<void> {
+  async write(tx: SqlExecutor, physical: Readonly<Record<string, string>>, rows: readonly PersonRow[], mayExist: (personId: string) => boolean): Promise<void> {
     if (rows.length === 0) return;
     const { spec, columnNames } = this;
     const t = physical[spec.table];
@@ -276,12 +276,15 @@ class PersonTableWriter {
       row.derived ? JSON.stringify(row.derived.detail) : null,
       ...spec.columns.map((c) => row.derived?.columns[c.name] ?? null),
     ];
-    const upsert = `ON CONFLICT (person_id) DO UPDATE SET ${columnNames.slice(1).map((n) => `${n} = excluded.${n}`).join(', ')}`;
-    await insertRows(tx, t, this.columns, rows, toValues, upsert);
+    const stale = rows.filter((row) => mayExist(row.personId)).map((row) => row.personId);
+    // Rows all new (a fresh rebuild's commits) are plainly inserted: an upsert's conflict check
+    // costs PostgreSQL a speculative insertion per row. Were one wrongly taken for new, the
+    // primary key would fail the transaction, never overwrite silently.
+    const conflict = stale.length > 0 ? `ON CONFLICT (person_id) DO UPDATE SET ${columnNames.slice(1).map((n) => `${n} = excluded.${n}`).join(', ')}` : '';
+    await insertRows(tx, t, this.columns, rows, toValues, conflict);
     if (!spec.children) return;
     const children = spec.children;
     const c = physical[children.table];
-    const stale = rows.filter((row) => mayHaveChildren(row.personId)).map((row) => row.personId);
     if (stale.length > 0) {
       if (tx.dialect === 'postgres') {
         await tx.execute(`DELETE FROM ${c} WHERE person_id = ANY($1::text[])`, [stale]);
