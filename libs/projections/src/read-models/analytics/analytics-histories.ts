@@ -72,8 +72,14 @@ export function analyticsTableDdl(table: string): string {
  * and the same and the JSON needs no escaping; the next chunk is encoded while the server
  * inserts the last.
  */
-export async function upsertAnalyticsRows(tx: SqlExecutor, table: string, rows: ReadonlyArray<readonly [string, AnalyticsRow]>): Promise<void> {
-  const conflict = 'ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts, history = excluded.history, keys = excluded.keys';
+export async function upsertAnalyticsRows(
+  tx: SqlExecutor,
+  table: string,
+  rows: ReadonlyArray<readonly [string, AnalyticsRow]>,
+  /** None of the rows is in the table yet: plain inserts, without an upsert's conflict check per row. */
+  allNew = false,
+): Promise<void> {
+  const conflict = allNew ? '' : 'ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts, history = excluded.history, keys = excluded.keys';
   if (tx.dialect === 'postgres') {
     const sql = `INSERT INTO ${table} (person_id, facts, history, keys) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ${conflict}`;
     let running: Promise<unknown> | undefined;
@@ -130,13 +136,17 @@ export const analyticsHistoriesProjection: Projection = {
     // One read of the batch's rows and multi-row upserts: on PostgreSQL each statement is a round trip.
     const ids = [...byPerson.keys()];
     const stored = new Map<string, AnalyticsRow>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const found = await tx.query<{ person_id: string; history: string; keys: string }>(
-        `SELECT person_id, history, keys FROM ${t} WHERE person_id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`,
-        chunk,
-      );
+    type Stored = { person_id: string; history: string; keys: string };
+    const keep = (found: readonly Stored[]) => {
       for (const f of found) stored.set(f.person_id, { history: JSON.parse(f.history) as CompactEntry[], keys: JSON.parse(f.keys) as string[] });
+    };
+    if (tx.dialect === 'postgres') {
+      keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id = ANY($1::text[])`, [ids]));
+    } else {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`, chunk));
+      }
     }
     const changed: Array<[string, AnalyticsRow]> = [];
     for (const [personId, personEvents] of byPerson) {
@@ -146,6 +156,6 @@ export const analyticsHistoriesProjection: Projection = {
       }
       if (row.history.length > 0) changed.push([personId, row]);
     }
-    await upsertAnalyticsRows(tx, t, changed);
+    await upsertAnalyticsRows(tx, t, changed, stored.size === 0);
   },
 };
