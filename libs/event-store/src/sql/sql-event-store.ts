@@ -116,7 +116,7 @@ export function rowToEvent(row: EventRow): StoredEvent {
   };
 }
 
-/** `EVENT_SELECT` less the metadata, for `readAll({ metadata: false })`. */
+/** `EVENT_SELECT` less the metadata, for `readAllWithoutMetadata`. */
 const LOG_SELECT = 'SELECT position, stream_id, stream_version, event_id, source, type, event_time, recorded_time, received_time, data FROM events';
 
 /** A row of LOG_SELECT as an array, in its column order. */

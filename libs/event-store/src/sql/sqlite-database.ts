@@ -265,8 +265,9 @@ export class SqliteDatabase implements SqlDatabase {
   }
 
   private prepared(sql: string, translate = true, arrays = false): Prepared {
-    // A statement returns arrays or objects for every caller, so the two are cached apart.
-    const key = `${translate ? '' : 'raw:'}${arrays ? 'arrays:' : ''}${sql}`;
+    // A statement returns arrays or objects for every caller, so the two are cached apart. The
+    // common key is the SQL string itself, whose hash the string keeps once computed.
+    const key = arrays ? `arrays:${sql}` : translate ? sql : `raw:${sql}`;
     let entry = this.statements.get(key);
     if (!entry) {
       const translated = translate ? translatePlaceholders(sql) : { sql, order: [] };
