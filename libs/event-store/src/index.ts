@@ -6,6 +6,7 @@ export type { SqliteDatabaseOptions, SqliteSynchronous } from './sql/sqlite-data
 export { PostgresDatabase, PostgresExecutor, quoteIdentifier } from './sql/postgres-database';
 export type { PostgresDatabaseOptions } from './sql/postgres-database';
 export { runMigrations } from './sql/migrations';
+export { binaryNullableTextArray, binaryTextArray } from './sql/postgres-binary-array';
 export type { MigrationStep } from './sql/migrations';
 export { canonicalJson, normaliseTime } from './sql/sql-event-store';
 export type { SqlEventStoreOptions } from './sql/sql-event-store';

@@ -273,6 +273,10 @@ export class PostgresEventStore extends SqlEventStore {
     return this.db.queryNamed<T>(name, sql, params);
   }
 
+  protected override queryArrays<T extends unknown[]>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    return this.db.queryNamed<T>(name, sql, params, 'array');
+  }
+
   private async claim(tx: PostgresExecutor, streamId: string, identities: readonly IdentityClaim[], now: string): Promise<void> {
     const kinds = identities.map((identity) => identity.kind);
     const values = identities.map((identity) => identity.value);

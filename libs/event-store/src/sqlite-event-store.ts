@@ -57,6 +57,10 @@ export class SqliteEventStore extends SqlEventStore {
     return results;
   }
 
+  protected override queryArrays<T extends unknown[]>(_name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
+    return this.db.queryArrays<T>(sql, params);
+  }
+
   protected bindPosition(position: number): number {
     return position;
   }

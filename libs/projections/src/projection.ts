@@ -1,4 +1,4 @@
-import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
+import type { SqlDialect, SqlExecutor, LogEvent } from '@kedja/event-store';
 
 /**
  * A read model built from the global log. It owns its tables, named here by logical name; the
@@ -22,7 +22,7 @@ export interface Projection {
    * transaction: it must use `tx` only, and throwing rolls back the whole batch with its
    * checkpoint.
    */
-  apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void>;
+  apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void>;
   /**
    * Optional, for rebuilds: a builder that fills one fresh generation from the start of the log,
    * keeping what it has folded in memory across the runner's transactions. Without it the runner
@@ -42,7 +42,7 @@ export interface Projection {
  */
 export interface ProjectionBuilder {
   /** Takes the next handled events (in log order); only folds them in memory. */
-  add(events: readonly StoredEvent[]): void;
+  add(events: readonly LogEvent[]): void;
   /** Writes what the events added since the last commit changed, inside the runner's transaction, with `tx` only. */
   write(tx: SqlExecutor): Promise<void>;
   committed(): void;

@@ -482,6 +482,28 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect(await store.readAll({ after: null, limit: 3 })).toMatchObject({ events: { length: 3 } });
       });
 
+      it('reads the global log without metadata: the same pages, each event less its metadata', async () => {
+        const text = 'Åsa Ängström 🇸🇪 "quoted" \\ back \u0000 end';
+        for (let index = 0; index < 5; index++) {
+          await store.append(
+            `s-${index % 2}`,
+            Array.from({ length: 5 }, (_, n) => newEvent({ data: { index, n, text, nested: { list: [1, null, { deep: true }] } }, recordedTime: '2020-01-05T12:00:00+01:00' })),
+            { expectedVersion: 'any' },
+          );
+        }
+        for (const after of [null, (await store.readAll({ after: null, limit: 7 })).last]) {
+          for (const limit of [1, 10, 100]) {
+            const full = await store.readAll({ after, limit });
+            const lean = await store.readAllWithoutMetadata({ after, limit });
+            expect(lean.last).toBe(full.last);
+            expect(lean.events).toEqual(full.events.map(({ metadata: _, ...rest }) => rest));
+            for (const event of lean.events) expect(event).not.toHaveProperty('metadata');
+          }
+        }
+        const head = await store.headPosition();
+        expect(await store.readAllWithoutMetadata({ after: head, limit: 10 })).toEqual({ events: [], last: head });
+      });
+
       it('returns stored events with all fields, times normalised to UTC', async () => {
         const before = new Date().toISOString();
         const event = newEvent({ eventTime: '2026-03-01T10:00:00+02:00', metadata: { actor: 'AF', correlationId: 'c-1' } });

@@ -14,9 +14,9 @@ const INT4_OID = 23;
 const HEADER_BYTES = 20;
 const LENGTH_PLACEHOLDER = '\0\0\0\0';
 
-function header(buffer: Buffer, elementOid: number, length: number): void {
+function header(buffer: Buffer, elementOid: number, length: number, hasNulls = false): void {
   buffer.writeInt32BE(1, 0);
-  buffer.writeInt32BE(0, 4);
+  buffer.writeInt32BE(hasNulls ? 1 : 0, 4);
   buffer.writeInt32BE(elementOid, 8);
   buffer.writeInt32BE(length, 12);
   buffer.writeInt32BE(1, 16);
@@ -34,12 +34,24 @@ function header(buffer: Buffer, elementOid: number, length: number): void {
  * element, most of which was Buffer.write's own argument handling.
  */
 export function binaryTextArray(values: readonly string[]): Buffer {
+  return textArray(values, false);
+}
+
+/** `binaryTextArray` whose elements may also be null (SQL NULL), e.g. for nullable columns. */
+export function binaryNullableTextArray(values: readonly (string | null)[]): Buffer {
+  return textArray(values, true);
+}
+
+function textArray(values: readonly (string | null)[], nullable: boolean): Buffer {
   const parts = new Array<string>(values.length * 2);
+  let hasNulls = false;
   for (let index = 0; index < values.length; index++) {
     const value = values[index];
-    if (typeof value !== 'string') throw new TypeError('binaryTextArray takes strings only');
+    // A NULL element is its length (-1) alone, written over its placeholder below.
+    if (value === null && nullable) hasNulls = true;
+    else if (typeof value !== 'string') throw new TypeError(`binaryTextArray takes strings${nullable ? ' (or null)' : ''} only`);
     parts[2 * index] = LENGTH_PLACEHOLDER;
-    parts[2 * index + 1] = value;
+    parts[2 * index + 1] = value ?? '';
   }
   const text = parts.join('');
   const bytes = Buffer.byteLength(text, 'utf8');
@@ -47,10 +59,15 @@ export function binaryTextArray(values: readonly string[]): Buffer {
   // length is its string length.
   const ascii = bytes === text.length;
   const buffer = Buffer.allocUnsafe(HEADER_BYTES + bytes);
-  header(buffer, TEXT_OID, values.length);
+  header(buffer, TEXT_OID, values.length, hasNulls);
   buffer.write(text, HEADER_BYTES, bytes, 'utf8');
   let at = HEADER_BYTES;
   for (const value of values) {
+    if (value === null) {
+      buffer.writeInt32BE(-1, at);
+      at += 4;
+      continue;
+    }
     const length = ascii ? value.length : Buffer.byteLength(value, 'utf8');
     buffer.writeInt32BE(length, at);
     at += 4 + length;

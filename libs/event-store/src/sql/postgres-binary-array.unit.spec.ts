@@ -1,4 +1,4 @@
-import { binaryInt4Array, binaryTextArray } from './postgres-binary-array';
+import { binaryInt4Array, binaryNullableTextArray, binaryTextArray } from './postgres-binary-array';
 
 /** array_recv's layout, read back independently of the writer. */
 function decode(buffer: Buffer, decodeElement: (bytes: Buffer) => unknown): { oid: number; values: unknown[] } {
@@ -22,6 +22,25 @@ describe('binary arrays for PostgreSQL parameters', () => {
   it('writes text elements as their UTF-8 bytes, unescaped', () => {
     const values = ['', 'plain', 'NULL', '{a,b}', '"quoted" \\ back', 'Åsa 😀 𝄞', '{"d":[1,"x"]}'];
     expect(decode(binaryTextArray(values), (bytes) => bytes.toString('utf8'))).toEqual({ oid: 25, values });
+  });
+
+  it('writes null elements as length -1 with no bytes, and flags the array as having nulls', () => {
+    const buffer = binaryNullableTextArray([null, 'a', null, 'Åsa', '']);
+    expect(buffer.readInt32BE(4)).toBe(1);
+    expect(buffer.readInt32BE(12)).toBe(5);
+    const lengths: number[] = [];
+    const values: (string | null)[] = [];
+    let at = 20;
+    while (at < buffer.length) {
+      const size = buffer.readInt32BE(at);
+      lengths.push(size);
+      values.push(size < 0 ? null : buffer.subarray(at + 4, at + 4 + size).toString('utf8'));
+      at += 4 + Math.max(0, size);
+    }
+    expect(at).toBe(buffer.length);
+    expect(lengths).toEqual([-1, 1, -1, 4, 0]);
+    expect(values).toEqual([null, 'a', null, 'Åsa', '']);
+    expect(binaryNullableTextArray(['a', 'b'])).toEqual(binaryTextArray(['a', 'b']));
   });
 
   it('writes an empty array with its one dimension of length 0', () => {

@@ -88,9 +88,12 @@ export class PostgresDatabase implements SqlDatabase {
     return result.rowCount ?? 0;
   }
 
-  /** Like `PostgresExecutor.queryNamed`, on whichever pooled connection is free. */
-  async queryNamed<T = Record<string, unknown>>(name: string, sql: string, params: readonly unknown[]): Promise<T[]> {
-    const result = await this.pool.query({ name, text: sql, values: params as unknown[] });
+  /**
+   * Like `PostgresExecutor.queryNamed`, on whichever pooled connection is free. `array`: each row
+   * as an array of its columns in select order (no object keyed by column name per row).
+   */
+  async queryNamed<T = Record<string, unknown>>(name: string, sql: string, params: readonly unknown[], rowMode?: 'array'): Promise<T[]> {
+    const result = await this.pool.query({ name, text: sql, values: params as unknown[], ...(rowMode ? { rowMode } : {}) });
     return result.rows as T[];
   }
 

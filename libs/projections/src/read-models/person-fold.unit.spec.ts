@@ -2,7 +2,7 @@ import { replay, sortByEventTime, type RecordedEvent } from '@kedja/chain';
 import type { StoredEvent } from '@kedja/event-store';
 import { simulatedEvents } from '../testing/simulated-population';
 import { foldInPlace } from './person-fold';
-import { addEvent, addToHistory, decodeHistory, emptyPersonState, encodeHistory, factsOf, stateOf, type CompactEvent } from './person-history';
+import { addEvent, addToHistory, chronological, compact, decodeHistory, emptyPersonState, encodeHistory, factsOf, stateOf, type CompactEvent } from './person-history';
 
 /** A simulated population as per-person streams of stored events, in feed (recording) order. */
 function population(persons: number, seed: number): StoredEvent[][] {
@@ -89,6 +89,17 @@ describe('incremental person fold (addEvent) against the full refold (chain repl
     const seen = checkStreams(streams);
     expect(seen.late).toBeGreaterThan(500);
     expect(seen.retractions).toBeGreaterThan(300);
+  });
+
+  it('orders a history as the chain does (sortByEventTime): by event time, ties and unparsable times by recording order', () => {
+    const next = random(9);
+    for (const stream of population(200, 17)) {
+      const history = stream.map(compact);
+      // Ties with an earlier event's time, and a time Date.parse cannot read.
+      for (let i = 1; i < history.length; i++) if (next() < 0.2) history[i] = { ...history[i], time: history[Math.floor(next() * i)].time };
+      if (history.length > 1 && next() < 0.3) history[0] = { ...history[0], time: 'not a time' };
+      expect(chronological(history)).toEqual(sortByEventTime(history as unknown as RecordedEvent[]));
+    }
   });
 
   it('folds in place exactly as the chain replays, health events included', () => {

@@ -1,6 +1,6 @@
 import { NATIONAL_AGENCIES, scopeFor } from '@kedja/access';
-import { replay, sortByEventTime, type PersonFacts, type RecordedEvent } from '@kedja/chain';
-import type { StoredEvent } from '@kedja/event-store';
+import { replay, type PersonFacts, type RecordedEvent } from '@kedja/chain';
+import type { LogEvent } from '@kedja/event-store';
 import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
 
 /**
@@ -21,7 +21,7 @@ export interface CompactEvent {
 const DROPPED_FIELDS = new Set(['personalIdentityNumber', 'citizenship']);
 const UNUSED_TYPES = new Set(['HealthExaminationOffered', 'HealthExaminationCompleted']);
 
-export function compact(event: StoredEvent): CompactEvent {
+export function compact(event: LogEvent): CompactEvent {
   // Most events carry none of the dropped fields: their data is kept as it is (never modified).
   let data: Readonly<Record<string, unknown>> = event.data;
   for (const key of DROPPED_FIELDS) {
@@ -48,7 +48,7 @@ export function decodeHistory(text: string): CompactEvent[] {
 }
 
 /** The history after one more event: a retraction removes its target (same source and id). */
-export function addToHistory(history: readonly CompactEvent[], event: StoredEvent): CompactEvent[] {
+export function addToHistory(history: readonly CompactEvent[], event: LogEvent): CompactEvent[] {
   if (event.type === 'EventRetracted') {
     const target = String(event.data.eventId);
     return history.filter((e) => !(e.source === event.source && e.eventId === target));
@@ -57,9 +57,16 @@ export function addToHistory(history: readonly CompactEvent[], event: StoredEven
   return [...history, compact(event)];
 }
 
-/** Event-time order, ties by recording order. */
+/**
+ * Event-time order, ties by recording order: the chain's `sortByEventTime`, with each time parsed
+ * here rather than through the chain's shared cache of parsed times. A rebuild refolds a person
+ * for every event reported after a later one and meets each event time about once, so that cache
+ * mostly missed and was cleared every 100,000 times (a fifth of a rebuild's fold in profiles).
+ */
 export function chronological(history: readonly CompactEvent[]): CompactEvent[] {
-  return sortByEventTime(history as unknown as RecordedEvent[]) as unknown as CompactEvent[];
+  const keyed = history.map((e, i) => ({ e, i, t: Date.parse(e.time) }));
+  keyed.sort((a, b) => a.t - b.t || a.i - b.i);
+  return keyed.map((k) => k.e);
 }
 
 export function factsOf(history: readonly CompactEvent[]): PersonFacts {
@@ -81,8 +88,7 @@ export function placementOf(history: readonly CompactEvent[], facts: PersonFacts
   const links = facts.municipalityHistory;
   const last = links.length > 0 ? links[links.length - 1] : undefined;
   const residence = facts.residenceMunicipalityCode ?? null;
-  const scoped = history.map((e) => ({ type: e.type, time: e.time, data: e.data }));
-  const agencies = NATIONAL_AGENCIES.filter((kind) => scopeFor({ kind }, scoped).inScope);
+  const agencies = NATIONAL_AGENCIES.filter((kind) => scopeFor({ kind }, history).inScope);
   return {
     residenceMunicipality: residence,
     openAssignment: last?.link === 'assigned' ? last.municipalityCode : null,
@@ -136,7 +142,7 @@ export function stateOf(history: CompactEvent[]): PersonState {
  * latest recorded), so the facts are one step further; a retraction, or an event reported after a
  * later one, refolds the effective history from scratch, as a person's facts are defined.
  */
-export function addEvent(state: PersonState, event: StoredEvent): PersonState {
+export function addEvent(state: PersonState, event: LogEvent): PersonState {
   if (event.type === 'EventRetracted') {
     const history = addToHistory(state.history, event);
     return history.length === state.history.length ? state : stateOf(history);

@@ -1,4 +1,4 @@
-import { EventStore, Position, PostgresExecutor, SqlDatabase, SqlExecutor, StoredEvent } from '@kedja/event-store';
+import { EventStore, Position, PostgresExecutor, SqlDatabase, SqlExecutor, LogEvent } from '@kedja/event-store';
 import { Projection, ProjectionBuilder, physicalTables, validateProjection } from '../projection';
 import { Ownership, newHolderId, ownershipFor } from './ownership';
 import { STATE_SELECT, StateRow, ensureProjectionSchema } from './projection-schema';
@@ -501,7 +501,7 @@ export class ProjectionRunner {
     let progressed = false;
     if (!worker.frozen) {
       const readSequence = ++this.sequence;
-      const page = await this.store.readAll({ after: active.checkpoint, limit: this.options.batchSize });
+      const page = await this.store.readAllWithoutMetadata({ after: active.checkpoint, limit: this.options.batchSize });
       if (page.events.length > 0) {
         const events = page.events;
         const handled = worker.handles === null ? events : events.filter((event) => (worker.handles as ReadonlySet<string>).has(event.type));
@@ -561,7 +561,7 @@ export class ProjectionRunner {
     // as it comes, so only its own state outlives the page.
     const limit = this.options.rebuildBatchSize;
     const gatherUntil = Date.now() + this.options.rebuildCommitMs;
-    const handled: StoredEvent[] = [];
+    const handled: LogEvent[] = [];
     const reachedTargets: Position[] = [];
     let count = 0;
     let last = rebuild.checkpoint;
@@ -569,7 +569,7 @@ export class ProjectionRunner {
     try {
       // The next page is asked for before this one is folded, so on PostgreSQL the server reads
       // it meanwhile.
-      let next: Promise<{ events: readonly StoredEvent[] }> | undefined = this.store.readAll({ after: last, limit });
+      let next: Promise<{ events: readonly LogEvent[] }> | undefined = this.store.readAllWithoutMetadata({ after: last, limit });
       while (next) {
         const page = await next;
         next = undefined;
@@ -588,7 +588,7 @@ export class ProjectionRunner {
         last = events[events.length - 1].position;
         const more = !reached && events.length === limit && count + limit <= this.options.rebuildCommitEvents && Date.now() < gatherUntil && !this.stopping;
         if (more) {
-          next = this.store.readAll({ after: last, limit });
+          next = this.store.readAllWithoutMetadata({ after: last, limit });
           // Awaited on the next turn; this only keeps a failure from counting as unhandled if folding this page throws first.
           next.catch(() => undefined);
         }

@@ -1,4 +1,4 @@
-import type { SqlExecutor, StoredEvent } from '@kedja/event-store';
+import type { SqlExecutor, LogEvent } from '@kedja/event-store';
 import type { Projection } from '../projection';
 
 export interface EventCountsOptions {
@@ -6,9 +6,9 @@ export interface EventCountsOptions {
   readonly version?: number;
   readonly handles?: readonly string[] | 'all';
   /** Runs before each event is folded in; throwing fails the batch part-way. */
-  readonly beforeEvent?: (event: StoredEvent, physical: Readonly<Record<string, string>>) => void | Promise<void>;
+  readonly beforeEvent?: (event: LogEvent, physical: Readonly<Record<string, string>>) => void | Promise<void>;
   /** Runs once per batch before anything is written (for gating a rebuild in tests). */
-  readonly beforeBatch?: (physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]) => void | Promise<void>;
+  readonly beforeBatch?: (physical: Readonly<Record<string, string>>, events: readonly LogEvent[]) => void | Promise<void>;
 }
 
 export interface CountRow {
@@ -36,7 +36,7 @@ export function eventCountsProjection(options: EventCountsOptions = {}): Project
         (table) => `CREATE TABLE ${physical[table]} (key TEXT PRIMARY KEY, count INTEGER NOT NULL, last_position TEXT NOT NULL)`,
       );
     },
-    async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
+    async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
       await options.beforeBatch?.(physical, events);
       for (const event of events) {
         await options.beforeEvent?.(event, physical);

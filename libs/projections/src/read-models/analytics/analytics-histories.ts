@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseTime } from '@kedja/analytics';
-import type { SqlDialect, SqlExecutor, StoredEvent } from '@kedja/event-store';
+import { binaryTextArray, type LogEvent, type SqlDialect, type SqlExecutor } from '@kedja/event-store';
 import type { Projection } from '../../projection';
 import { CODE_OF, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './codes';
 import { encodeFacts } from './facts';
@@ -66,15 +66,44 @@ export function analyticsTableDdl(table: string): string {
 }
 
 /**
- * Inserts or replaces people's rows, 1000 people a statement (on PostgreSQL each statement is a
- * round trip). The facts are derived from the history here, so they cannot drift from it.
+ * Inserts or replaces people's rows. The facts are derived from the history here, so they cannot
+ * drift from it. SQLite: 1000 people a statement. PostgreSQL, where each statement is a round
+ * trip: 2000 a statement, as one binary text array per column (`unnest`), so the SQL stays short
+ * and the same and the JSON needs no escaping; the next chunk is encoded while the server
+ * inserts the last.
  */
-export async function upsertAnalyticsRows(tx: SqlExecutor, table: string, rows: ReadonlyArray<readonly [string, AnalyticsRow]>): Promise<void> {
+export async function upsertAnalyticsRows(
+  tx: SqlExecutor,
+  table: string,
+  rows: ReadonlyArray<readonly [string, AnalyticsRow]>,
+  /** None of the rows is in the table yet: plain inserts, without an upsert's conflict check per row. */
+  allNew = false,
+): Promise<void> {
+  const conflict = allNew ? '' : 'ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts, history = excluded.history, keys = excluded.keys';
+  if (tx.dialect === 'postgres') {
+    const sql = `INSERT INTO ${table} (person_id, facts, history, keys) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) ${conflict}`;
+    let running: Promise<unknown> | undefined;
+    for (let i = 0; i < rows.length; i += 2000) {
+      const chunk = rows.slice(i, i + 2000);
+      const params = [
+        binaryTextArray(chunk.map(([id]) => id)),
+        binaryTextArray(chunk.map(([, row]) => encodeFacts(row.history, parseTime))),
+        binaryTextArray(chunk.map(([, row]) => JSON.stringify(row.history))),
+        binaryTextArray(chunk.map(([, row]) => JSON.stringify(row.keys))),
+      ];
+      await running;
+      running = tx.execute(sql, params);
+      // Awaited before the next chunk (or after the last); this only keeps a failure from counting
+      // as unhandled if encoding the next chunk throws first.
+      running.catch(() => undefined);
+    }
+    await running;
+    return;
+  }
   for (let i = 0; i < rows.length; i += 1000) {
     const chunk = rows.slice(i, i + 1000);
     await tx.execute(
-      `INSERT INTO ${table} (person_id, facts, history, keys) VALUES ${chunk.map((_, r) => `($${4 * r + 1}, $${4 * r + 2}, $${4 * r + 3}, $${4 * r + 4})`).join(', ')}
-       ON CONFLICT (person_id) DO UPDATE SET facts = excluded.facts, history = excluded.history, keys = excluded.keys`,
+      `INSERT INTO ${table} (person_id, facts, history, keys) VALUES ${chunk.map((_, r) => `($${4 * r + 1}, $${4 * r + 2}, $${4 * r + 3}, $${4 * r + 4})`).join(', ')} ${conflict}`,
       chunk.flatMap(([id, row]) => [id, encodeFacts(row.history, parseTime), JSON.stringify(row.history), JSON.stringify(row.keys)]),
     );
   }
@@ -95,9 +124,9 @@ export const analyticsHistoriesProjection: Projection = {
   createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
     return [analyticsTableDdl(physical[ANALYTICS_TABLE])];
   },
-  async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly StoredEvent[]): Promise<void> {
+  async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
     const t = physical[ANALYTICS_TABLE];
-    const byPerson = new Map<string, StoredEvent[]>();
+    const byPerson = new Map<string, LogEvent[]>();
     for (const e of events) {
       if (isAnalyticsExcluded(e.type)) continue;
       const list = byPerson.get(e.streamId);
@@ -107,13 +136,17 @@ export const analyticsHistoriesProjection: Projection = {
     // One read of the batch's rows and multi-row upserts: on PostgreSQL each statement is a round trip.
     const ids = [...byPerson.keys()];
     const stored = new Map<string, AnalyticsRow>();
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const found = await tx.query<{ person_id: string; history: string; keys: string }>(
-        `SELECT person_id, history, keys FROM ${t} WHERE person_id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`,
-        chunk,
-      );
+    type Stored = { person_id: string; history: string; keys: string };
+    const keep = (found: readonly Stored[]) => {
       for (const f of found) stored.set(f.person_id, { history: JSON.parse(f.history) as CompactEntry[], keys: JSON.parse(f.keys) as string[] });
+    };
+    if (tx.dialect === 'postgres') {
+      keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id = ANY($1::text[])`, [ids]));
+    } else {
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`, chunk));
+      }
     }
     const changed: Array<[string, AnalyticsRow]> = [];
     for (const [personId, personEvents] of byPerson) {
@@ -123,6 +156,6 @@ export const analyticsHistoriesProjection: Projection = {
       }
       if (row.history.length > 0) changed.push([personId, row]);
     }
-    await upsertAnalyticsRows(tx, t, changed);
+    await upsertAnalyticsRows(tx, t, changed, stored.size === 0);
   },
 };

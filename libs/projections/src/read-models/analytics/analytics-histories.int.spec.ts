@@ -1,0 +1,97 @@
+import type { OpenedEventStore, SqlExecutor } from '@kedja/event-store';
+import { ProjectionRunner } from '../../runner/projection-runner';
+import { simulatedEvents } from '../../testing/simulated-population';
+import { describeEachStore, newTestStore, type StoreKind, type TestStore } from '../../testing/test-stores';
+import { ANALYTICS_TABLE, analyticsHistoriesProjection, appendToRow, type AnalyticsRow } from './analytics-histories';
+
+async function rows(db: SqlExecutor, runner: ProjectionRunner): Promise<Map<string, { history: string; keys: string; facts: string }>> {
+  const table = (await runner.tableNames(analyticsHistoriesProjection.name))[ANALYTICS_TABLE];
+  const found = await db.query<{ person_id: string; history: string; keys: string; facts: string }>(`SELECT person_id, history, keys, facts FROM ${table}`);
+  return new Map(found.map(({ person_id, ...row }) => [person_id, row]));
+}
+
+/**
+ * The same rows whichever way the table was filled: live in small transactions (persons met again
+ * in later ones, so rows are updated), and rebuilt in one transaction and in several. The writes
+ * differ by path (plain inserts for rows known to be new, upserts otherwise; on PostgreSQL binary
+ * arrays through `unnest`), so each is held to a fold of the log in memory.
+ */
+describeEachStore('analytics histories written live and rebuilt', (kind: StoreKind) => {
+  let fixture: TestStore;
+  let opened: OpenedEventStore;
+  let runner: ProjectionRunner | undefined;
+
+  beforeEach(async () => {
+    fixture = newTestStore(kind);
+    opened = await fixture.open();
+  });
+
+  afterEach(async () => {
+    await runner?.stop();
+    await opened.store.close();
+    await fixture.cleanup();
+  });
+
+  it('holds each person’s fold of the log, after live application and after rebuilds in one and in several transactions', async () => {
+    const { store, db } = opened;
+    const events = simulatedEvents(120, 29);
+    const versions = new Map<string, number>();
+    for (let i = 0; i < events.length; i += 200) {
+      const appends = new Map<string, (typeof events)[number]['event'][]>();
+      for (const { streamId, event } of events.slice(i, i + 200)) {
+        if (!appends.has(streamId)) appends.set(streamId, []);
+        appends.get(streamId)?.push(event);
+      }
+      await store.appendMany(
+        [...appends].map(([streamId, list]) => {
+          const before = versions.get(streamId) ?? 0;
+          versions.set(streamId, before + list.length);
+          return { streamId, events: list, options: { expectedVersion: before === 0 ? 'no-stream' : before } };
+        }),
+      );
+    }
+
+    // The reference: every stored event folded per person in log order.
+    const expected = new Map<string, AnalyticsRow>();
+    let after: string | null = null;
+    for (;;) {
+      const page = await store.readAll({ after, limit: 500 });
+      if (page.events.length === 0) break;
+      for (const e of page.events) {
+        const row = expected.get(e.streamId) ?? { history: [], keys: [] };
+        appendToRow(row, { eventId: e.eventId, source: e.source, type: e.type, time: e.eventTime, recordedTime: e.recordedTime, data: e.data });
+        if (row.history.length > 0) expected.set(e.streamId, row);
+      }
+      after = page.last;
+    }
+    const check = async () => {
+      const found = await rows(db, runner as ProjectionRunner);
+      expect(found.size).toBe(expected.size);
+      for (const [personId, row] of expected) {
+        expect(found.get(personId)).toMatchObject({ history: JSON.stringify(row.history), keys: JSON.stringify(row.keys) });
+      }
+      return found;
+    };
+
+    runner = new ProjectionRunner(store, db, [analyticsHistoriesProjection], {
+      batchSize: 97,
+      rebuildBatchSize: 50,
+      rebuildCommitEvents: 150,
+      pollIntervalMs: 20,
+      controlIntervalMs: 50,
+      retireGraceMs: 0,
+      log: () => undefined,
+    });
+    await runner.start();
+    await runner.waitUntilCaughtUp(60_000);
+    const live = await check();
+    await runner.rebuild(analyticsHistoriesProjection.name, { pollMs: 20 });
+    expect(await check()).toEqual(live);
+    await runner.stop();
+
+    runner = new ProjectionRunner(store, db, [analyticsHistoriesProjection], { pollIntervalMs: 20, controlIntervalMs: 50, retireGraceMs: 0, log: () => undefined });
+    await runner.start();
+    await runner.rebuild(analyticsHistoriesProjection.name, { pollMs: 20 });
+    expect(await check()).toEqual(live);
+  }, 120_000);
+});
