@@ -3,7 +3,7 @@ import {
   decide, evolve, initialState, parseActor, type PersonState,
 } from '@kedja/chain';
 import {
-  DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError,
+  DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, WrongExpectedVersionError,
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
@@ -70,6 +70,11 @@ interface Plan {
   readonly work: readonly PersonWork[];
   /** Every person whose state a decision read, including ones whose events were all rejected. */
   readonly touched: ReadonlySet<string>;
+  /**
+   * Decided without looking the events up or checking that claimed identifiers are free: the
+   * append must then hold new events only (`newOnly`), and its checks stand in for the lookups.
+   */
+  readonly optimistic: boolean;
 }
 
 /** The group whose append is in flight: what it touches, and when it is done (either way). */
@@ -250,13 +255,25 @@ export class Recorder {
     }
   }
 
-  /** Appends a decided group; a lost race redoes its events one by one against fresh state. */
+  /**
+   * Appends a decided group. An optimistic plan that the append refuses (an event stored already,
+   * an identifier claimed, a stale state) is decided again with everything looked up; a lost race
+   * after that redoes the events one by one against fresh state.
+   */
   private async commit(posted: readonly Posted[], plan: Plan): Promise<EventResult[]> {
     try {
       return await this.append(posted, plan);
     } catch (error) {
       if (!isRace(error)) throw error;
       this.states.clear();
+    }
+    if (plan.optimistic) {
+      try {
+        return await this.append(posted, await this.plan(posted, false));
+      } catch (error) {
+        if (!isRace(error)) throw error;
+        this.states.clear();
+      }
     }
     const results: EventResult[] = [];
     for (const one of posted) results.push(await this.recordOne(one));
@@ -284,18 +301,24 @@ export class Recorder {
   }
 
   private async attempt(posted: readonly Posted[]): Promise<EventResult[]> {
-    return this.append(posted, await this.plan(posted));
+    return this.append(posted, await this.plan(posted, false));
   }
 
-  /** Resolves subjects, checks idempotency and decides every event against the persons' states. */
-  private async plan(posted: readonly Posted[]): Promise<Plan> {
+  /**
+   * Resolves subjects, checks idempotency and decides every event against the persons' states.
+   * Optimistic, it takes every event for new and every claimed identifier for free without
+   * asking the store (on PostgreSQL that saves a round trip per group; the append checks both),
+   * and falls back to looking them up as soon as an event is rejected, as the rejection may be
+   * the wrong answer for an event that turns out to be stored already.
+   */
+  private async plan(posted: readonly Posted[], optimistic = true): Promise<Plan> {
     const items = posted.map((one) => one.item);
     const now = this.clock();
     const results: EventResult[] = new Array(items.length);
     const persons = new Map<string, PersonWork>();
     const identities = new Map<string, string>();
     const seen = new Map<string, SeenEvent>();
-    const prefetched = await this.prefetch(items);
+    const prefetched = await this.prefetch(items, optimistic);
 
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -308,10 +331,11 @@ export class Recorder {
         results[i] = this.place(event, i, posted[i].poster, now, persons, identities, seen, prefetched, posted[i].requestId);
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
+        if (optimistic) return this.plan(posted, false);
         results[i] = { id: event.id, status: 'rejected', problem: error.body };
       }
     }
-    return { results, work: [...persons.values()].filter((p) => p.events.length > 0), touched: new Set(persons.keys()) };
+    return { results, work: [...persons.values()].filter((p) => p.events.length > 0), touched: new Set(persons.keys()), optimistic };
   }
 
   private async append(posted: readonly Posted[], plan: Plan): Promise<EventResult[]> {
@@ -321,7 +345,7 @@ export class Recorder {
         streamId: p.personId,
         events: p.events,
         options: { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities },
-      })), { deferSync: true });
+      })), { deferSync: true, newOnly: plan.optimistic });
       for (const p of work) {
         for (const i of p.indices) results[i] = { id: (posted[i].item as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
@@ -397,18 +421,26 @@ export class Recorder {
     return { id: event.id, status: 'recorded', personId: target.personId };
   }
 
-  private async prefetch(items: readonly ParsedEvent[]): Promise<Prefetched> {
+  private async prefetch(items: readonly ParsedEvent[], optimistic: boolean): Promise<Prefetched> {
     const keys: { source: string; eventId: string }[] = [];
     const claims: IdentityClaim[] = [];
     for (const item of items) {
       if (!item.ok) continue;
       const { event } = item;
+      if (optimistic) {
+        // A subject an event creates is taken as free, like the personnummer it registers.
+        if (event.type !== 'MigrationCaseOpened') claims.push({ kind: event.subject.kind, value: event.subject.value });
+        continue;
+      }
       keys.push({ source: event.source, eventId: event.id });
       claims.push({ kind: event.subject.kind, value: event.subject.value });
       if (event.type === 'PopulationRegistered') claims.push({ kind: 'pnr', value: event.data.personalIdentityNumber as string });
     }
-    if (keys.length === 0) return { events: new Map(), identities: new Map(), streams: new Map() };
-    const [stored, identities] = await Promise.all([this.store.findEvents(keys), this.store.resolveIdentities(claims)]);
+    if (keys.length === 0 && claims.length === 0) return { events: new Map(), identities: new Map(), streams: new Map() };
+    const [stored, identities] = await Promise.all([
+      keys.length > 0 ? this.store.findEvents(keys) : [],
+      claims.length > 0 ? this.store.resolveIdentities(claims) : new Map<string, string>(),
+    ]);
     const events = new Map(stored.map((e) => [identityKey(e.source, e.eventId), e]));
     const uncached = [...new Set(identities.values())].filter((id) => !this.states.has(id));
     const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
@@ -437,7 +469,8 @@ function toRecorded(stored: StoredEvent) {
 }
 
 function isRace(error: unknown): boolean {
-  return error instanceof WrongExpectedVersionError || error instanceof DuplicateEventConflictError || error instanceof IdentityConflictError;
+  return error instanceof WrongExpectedVersionError || error instanceof DuplicateEventConflictError || error instanceof IdentityConflictError
+    || error instanceof EventAlreadyStoredError;
 }
 
 function identityProblem(error: IdentityConflictError): ProblemBody {
