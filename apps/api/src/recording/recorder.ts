@@ -134,6 +134,9 @@ const identityKey = (kind: string, value: string): string => `${kind}\u0000${val
 /** How often a batch is re-tried event by event after losing a race with another writer. */
 const MAX_ATTEMPTS = 40;
 
+/** Groups appending or decided and waiting to append. */
+const PIPELINE_DEPTH = 2;
+
 /** Upper bound of one group commit; a single request may exceed it (up to the batch limit). */
 const MAX_GROUP_EVENTS = 2_000;
 
@@ -182,7 +185,8 @@ export class Recorder {
    * Groups are pipelined: the next group is resolved and decided while the previous one's append
    * is in flight (on PostgreSQL, a round trip and the server's work), unless the two share an
    * event id, a subject or a person: then it waits for that append to finish and reads afresh.
-   * Appends themselves still run one at a time, in group order.
+   * Appends themselves still run one at a time, in group order, and only one group waits behind
+   * the append in flight.
    */
   async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
     const results = await new Promise<EventResult[]>((resolve, reject) => {
@@ -203,6 +207,10 @@ export class Recorder {
         while (this.queue.length > 0) {
           // Let requests that arrived meanwhile join this group.
           await new Promise((resolve) => setImmediate(resolve));
+          // One group decided and waiting behind the append in flight is enough to keep the store
+          // busy; later requests gather in the queue meanwhile and go as one larger group (one
+          // commit, one round trip) instead of a chain of small ones, each a commit of its own.
+          while (this.flights.size >= PIPELINE_DEPTH) await this.flights.values().next().value!.done;
           let count = 0;
           let take = 0;
           while (take < this.queue.length && (take === 0 || count + this.queue[take].posted.length <= MAX_GROUP_EVENTS)) {
