@@ -154,6 +154,18 @@ export class Recorder {
    */
   private readonly states = new Map<string, { readonly version: number; readonly state: PersonState }>();
 
+  /**
+   * Which person an identifier (dossier, personnummer, person id) is linked to, as this process
+   * has read or claimed it, so an optimistic plan need not ask the store. A link is never changed
+   * or removed by an append (claims only ever add), so another process's appends cannot make an
+   * entry wrong. Erasure will remove links; an entry is therefore used only while its person's
+   * state is cached too, so a decision resting on it is appended with that state's version as the
+   * expected one, and erasure appends to the person's stream (the log records it): the version
+   * check refuses the append, both caches are cleared, and the group is decided again with the
+   * links read afresh.
+   */
+  private readonly owners = new Map<string, string>();
+
   constructor(
     private readonly store: EventStore,
     private readonly clock: () => Date = () => new Date(),
@@ -273,14 +285,14 @@ export class Recorder {
       return await this.append(posted, plan);
     } catch (error) {
       if (!isRace(error)) throw error;
-      this.states.clear();
+      this.forget();
     }
     if (plan.optimistic) {
       try {
         return await this.append(posted, await this.plan(posted, false));
       } catch (error) {
         if (!isRace(error)) throw error;
-        this.states.clear();
+        this.forget();
       }
     }
     const results: EventResult[] = [];
@@ -296,7 +308,7 @@ export class Recorder {
         return (await this.attempt([one]))[0];
       } catch (error) {
         if (!isRace(error)) throw error;
-        this.states.clear();
+        this.forget();
         if (error instanceof IdentityConflictError && attempt > 1) return { id, status: 'rejected', problem: identityProblem(error) };
         if (attempt >= MAX_ATTEMPTS) {
           // Still losing to other writers on this person: transient, and safe to retry (idempotent ids).
@@ -357,6 +369,7 @@ export class Recorder {
       for (const p of work) {
         for (const i of p.indices) results[i] = { id: (posted[i].item as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
+        for (const claim of p.identities) this.link(identityKey(claim.kind, claim.value), p.personId);
       }
     }
     return results;
@@ -432,27 +445,60 @@ export class Recorder {
   private async prefetch(items: readonly ParsedEvent[], optimistic: boolean): Promise<Prefetched> {
     const keys: { source: string; eventId: string }[] = [];
     const claims: IdentityClaim[] = [];
+    const known = new Map<string, string>();
+    // Identifiers the group's own events claim: a later event naming one finds it in the plan, and
+    // one before it is rejected (unknown subject), which sends the group to the looked-up plan.
+    const claimedHere = new Set<string>();
+    if (optimistic) {
+      for (const item of items) {
+        if (!item.ok) continue;
+        const { event } = item;
+        if (event.type === 'MigrationCaseOpened') claimedHere.add(identityKey(event.subject.kind, event.subject.value));
+        else if (event.type === 'PopulationRegistered') claimedHere.add(identityKey('pnr', event.data.personalIdentityNumber as string));
+      }
+    }
     for (const item of items) {
       if (!item.ok) continue;
       const { event } = item;
       if (optimistic) {
-        // A subject an event creates is taken as free, like the personnummer it registers.
-        if (event.type !== 'MigrationCaseOpened') claims.push({ kind: event.subject.kind, value: event.subject.value });
+        // The identifiers an event claims are taken as free (the append checks that), so only
+        // the subjects of events about someone already known may need the store.
+        const key = identityKey(event.subject.kind, event.subject.value);
+        if (claimedHere.has(key)) continue;
+        const owner = this.owners.get(key);
+        if (owner !== undefined && this.states.has(owner)) known.set(key, owner);
+        else claims.push({ kind: event.subject.kind, value: event.subject.value });
         continue;
       }
       keys.push({ source: event.source, eventId: event.id });
       claims.push({ kind: event.subject.kind, value: event.subject.value });
       if (event.type === 'PopulationRegistered') claims.push({ kind: 'pnr', value: event.data.personalIdentityNumber as string });
     }
-    if (keys.length === 0 && claims.length === 0) return { events: new Map(), identities: new Map(), streams: new Map() };
     const [stored, identities] = await Promise.all([
       keys.length > 0 ? this.store.findEvents(keys) : [],
       claims.length > 0 ? this.store.resolveIdentities(claims) : new Map<string, string>(),
     ]);
+    for (const [key, owner] of identities) this.link(key, owner);
+    for (const [key, owner] of known) identities.set(key, owner);
     const events = new Map(stored.map((e) => [identityKey(e.source, e.eventId), e]));
-    const uncached = [...new Set(identities.values())].filter((id) => !this.states.has(id));
+    // A looked-up plan reads every person afresh: its rejections are answered as they are, with no
+    // append whose expected version would catch a state cached before another process's append.
+    const uncached = [...new Set(identities.values())].filter((id) => !optimistic || !this.states.has(id));
     const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
     return { events, identities, streams };
+  }
+
+  private link(key: string, personId: string): void {
+    this.owners.delete(key);
+    this.owners.set(key, personId);
+    // A person has a few identifiers (dossier, personnummer, person id).
+    if (this.owners.size > 4 * this.cacheSize) this.owners.delete(this.owners.keys().next().value!);
+  }
+
+  /** After a lost race: the caches may be stale, and the next decisions read afresh. */
+  private forget(): void {
+    this.states.clear();
+    this.owners.clear();
   }
 
   private remember(personId: string, version: number, state: PersonState): void {
