@@ -285,14 +285,14 @@ export class Recorder {
       return await this.append(posted, plan);
     } catch (error) {
       if (!isRace(error)) throw error;
-      this.forget();
+      this.forget(error);
     }
     if (plan.optimistic) {
       try {
         return await this.append(posted, await this.plan(posted, false));
       } catch (error) {
         if (!isRace(error)) throw error;
-        this.forget();
+        this.forget(error);
       }
     }
     const results: EventResult[] = [];
@@ -308,7 +308,7 @@ export class Recorder {
         return (await this.attempt([one]))[0];
       } catch (error) {
         if (!isRace(error)) throw error;
-        this.forget();
+        this.forget(error);
         if (error instanceof IdentityConflictError && attempt > 1) return { id, status: 'rejected', problem: identityProblem(error) };
         if (attempt >= MAX_ATTEMPTS) {
           // Still losing to other writers on this person: transient, and safe to retry (idempotent ids).
@@ -495,8 +495,13 @@ export class Recorder {
     if (this.owners.size > 4 * this.cacheSize) this.owners.delete(this.owners.keys().next().value!);
   }
 
-  /** After a lost race: the caches may be stale, and the next decisions read afresh. */
-  private forget(): void {
+  /**
+   * After a lost race. Only a stream that moved makes the caches stale; a duplicate or a claimed
+   * identifier says nothing about them (and a client retrying such events must not keep emptying
+   * them for everyone). A stale entry that survives is still caught by the version check.
+   */
+  private forget(error: unknown): void {
+    if (!(error instanceof WrongExpectedVersionError)) return;
     this.states.clear();
     this.owners.clear();
   }
