@@ -158,11 +158,11 @@ export class Recorder {
    * Which person an identifier (dossier, personnummer, person id) is linked to, as this process
    * has read or claimed it, so an optimistic plan need not ask the store. A link is never changed
    * or removed by an append (claims only ever add), so another process's appends cannot make an
-   * entry wrong. Erasure will remove links; an entry is therefore used only while its person's
-   * state is cached too, so a decision resting on it is appended with that state's version as the
-   * expected one, and erasure appends to the person's stream (the log records it): the version
-   * check refuses the append, both caches are cleared, and the group is decided again with the
-   * links read afresh.
+   * entry wrong. Erasure (not built yet) will remove links, so an entry is used only while its
+   * person's state is cached too: a decision resting on it is then appended with that state's
+   * version as the expected one. Erasure must therefore append to the person's stream, as the
+   * log has to record it anyway; the version check then refuses the stale decision, both caches
+   * are cleared, and the group is decided again with the links read afresh.
    */
   private readonly owners = new Map<string, string>();
 
