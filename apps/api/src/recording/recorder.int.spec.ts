@@ -66,10 +66,10 @@ describe('Recorder on SQLite', () => {
 
 /**
  * Given an append that takes a while (a store whose appendMany is slowed down, as a PostgreSQL
- * round trip is), when other requests arrive meanwhile, then a request about other people is
- * decided while the append is in flight (but no more than one group waits behind it), and a
- * request about the same person, even by another subject form, waits and is decided on the state
- * after it.
+ * round trip is), when other requests arrive meanwhile, then a large request about other people
+ * is decided while the append is in flight (but no more than one group waits behind it), small
+ * requests gather until the append is done, and a request about the same person, even by another
+ * subject form, waits and is decided on the state after it.
  */
 describe('Recorder pipelining', () => {
   let opened_: OpenedEventStore;
@@ -80,96 +80,127 @@ describe('Recorder pipelining', () => {
 
   const af = { sub: 'af', actor: 'arbetsformedlingen', importing: false };
   const afCtx = { now: Date.now(), importing: false, tokenActor: 'arbetsformedlingen' };
+  const dossierOf = (i: number) => String(10_000_000 + i).replace(/^(\d{2})/, '$1-');
   const programme = (id: string, subject: string, type: 'EstablishmentProgrammeStarted' | 'EstablishmentProgrammeEnded', time: string) =>
     parseStructuredEvent({
       specversion: '1.0', id, source: 'urn:se:af', type, time, subject,
       data: type === 'EstablishmentProgrammeStarted' ? { plannedEndDate: '2025-12-31' } : { reason: 'employment' },
     }, afCtx);
+  /** A request named `name` starting a programme for persons `from` to `to`, by dossier. */
+  const starts = (name: string, from: number, to: number) => {
+    const events = [];
+    for (let i = from; i <= to; i++) {
+      planned.set(dossierOf(i), name);
+      events.push(programme(`${name}-${i}`, `dossier:${dossierOf(i)}`, 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z'));
+    }
+    return events;
+  };
+  /** Opens persons 1 to `count`; returns their ids. */
+  async function persons(count: number): Promise<string[]> {
+    const results = await new Recorder(opened_.store).record(Array.from({ length: count }, (_, i) => opened(i + 1)), poster);
+    return results.map((r) => r.personId!);
+  }
 
   /** The real store, with each appendMany held back until `release` is called. */
   function slowStore(log: string[]) {
     const store = opened_.store;
     let releases: Array<() => void> = [];
     const slowed = Object.create(store) as typeof store;
+    const names = (values: string[]) => [...new Set(values)].join('+');
     slowed.appendMany = async (appends, options) => {
-      log.push(`append ${appends.map((a) => a.events.map((e) => e.eventId).join('+')).join(',')}`);
+      log.push(`append ${names(appends.flatMap((a) => a.events.map((e) => e.eventId.split('-')[0])))}`);
       await new Promise<void>((resolve) => releases.push(resolve));
       return store.appendMany(appends, options);
     };
     // A plan reads the owners of its events' subjects (and nothing else: it takes the events for
     // new, and the append checks that), so that read marks when a request is decided.
     slowed.resolveIdentities = async (claims) => {
-      log.push(`plan ${claims.map((c) => planned.get(c.value) ?? c.value).join('+')}`);
+      log.push(`plan ${names(claims.map((c) => planned.get(c.value) ?? c.value))}`);
       return store.resolveIdentities(claims);
     };
     return { store: slowed, release: () => { const r = releases; releases = []; r.forEach((f) => f()); } };
   }
   /** Which request a subject value belongs to, for the log. */
   const planned = new Map<string, string>();
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-  it('decides a request about someone else while an append is in flight, and holds a third until that append is done', async () => {
-    const setup = new Recorder(opened_.store);
-    const [a] = await setup.record([opened(1)], poster);
-    const [b] = await setup.record([opened(2)], poster);
-    const [c] = await setup.record([opened(3)], poster);
-
-    planned.set('10-000001', 's-a').set('10-000002', 's-b').set('10-000003', 's-c');
+  it('decides a large request about others while an append is in flight, and holds a third until that append is done', async () => {
+    await persons(201);
     const log: string[] = [];
     const { store, release } = slowStore(log);
     const recorder = new Recorder(store);
-    const first = recorder.record([programme('s-a', 'dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['plan s-a', 'append s-a']);
-
+    const first = recorder.record(starts('a', 1, 100), af);
+    await settle();
+    expect(log).toEqual(['plan a', 'append a']);
     // Someone else: decided now, appended after the first.
-    const second = recorder.record([programme('s-b', 'dossier:10-000002', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['plan s-a', 'append s-a', 'plan s-b']);
+    const second = recorder.record(starts('b', 101, 200), af);
+    await settle();
+    expect(log).toEqual(['plan a', 'append a', 'plan b']);
     // A third waits in the queue (where later requests would join it) until the first is appended.
-    const third = recorder.record([programme('s-c', 'dossier:10-000003', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['plan s-a', 'append s-a', 'plan s-b']);
+    const third = recorder.record(starts('c', 201, 201), af);
+    await settle();
+    expect(log).toEqual(['plan a', 'append a', 'plan b']);
 
     for (let i = 0; i < 20 && log.length < 6; i++) {
       release();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
     }
     release();
     const results = await Promise.all([first, second, third]);
-    expect(results.map((r) => r[0].status)).toEqual(['recorded', 'recorded', 'recorded']);
-    expect(results.map((r) => r[0].personId)).toEqual([a.personId, b.personId, c.personId]);
-    expect(log.slice(3, 5).sort()).toEqual(['append s-b', 'plan s-c']);
-    expect(log.slice(5)).toEqual(['append s-c']);
+    expect(results.flat().map((r) => r.status)).toEqual(Array(201).fill('recorded'));
+    expect(log).toEqual(['plan a', 'append a', 'plan b', 'append b', 'plan c', 'append c']);
   });
 
-  it('decides a request about the same person, even by another subject form, again after the append in flight', async () => {
-    const setup = new Recorder(opened_.store);
-    const [a] = await setup.record([opened(1)], poster);
-
-    planned.set('10-000001', 's-a').set(a.personId!, 'e-a');
+  it('gathers small requests while an append is in flight and decides them together after it', async () => {
+    await persons(3);
     const log: string[] = [];
     const { store, release } = slowStore(log);
     const recorder = new Recorder(store);
-    const first = recorder.record([programme('s-a', 'dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    // Must see the programme the first request opens.
-    const same = recorder.record([programme('e-a', `person:${a.personId}`, 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    // Ending a programme not yet started is rejected on the state before s-a, and a rejection is
-    // only answered after looking the event up, hence a second read.
-    expect(log).toEqual(['plan s-a', 'append s-a', 'plan e-a', 'plan e-a']);
-
-    for (let i = 0; i < 20 && log.length < 5; i++) {
+    const first = recorder.record(starts('a', 1, 1), af);
+    await settle();
+    const later = [recorder.record(starts('b', 2, 2), af), recorder.record(starts('c', 3, 3), af)];
+    await settle();
+    // Deciding a small group early gains little, and would leave out what arrives meanwhile.
+    expect(log).toEqual(['plan a', 'append a']);
+    for (let i = 0; i < 20 && log.length < 4; i++) {
       release();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
+    }
+    release();
+    const results = await Promise.all([first, ...later]);
+    expect(results.flat().map((r) => r.status)).toEqual(['recorded', 'recorded', 'recorded']);
+    expect(log).toEqual(['plan a', 'append a', 'plan b+c', 'append b+c']);
+  });
+
+  it('decides a request about the same person, even by another subject form, again after the append in flight', async () => {
+    const ids = await persons(199);
+    const log: string[] = [];
+    const { store, release } = slowStore(log);
+    const recorder = new Recorder(store);
+    const first = recorder.record(starts('a', 1, 100), af);
+    await settle();
+    // Ends the programme the first request starts for person 1, and starts others' (a request
+    // large enough to be decided while the first is in flight).
+    planned.set(ids[0], 'e');
+    const same = recorder.record([
+      programme('e-1', `person:${ids[0]}`, 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z'),
+      ...starts('e', 101, 199),
+    ], af);
+    await settle();
+    // Ending a programme not yet started is rejected on the state before the first request, and
+    // a rejection is only answered after looking the event up, hence a second read.
+    expect(log).toEqual(['plan a', 'append a', 'plan e', 'plan e']);
+
+    for (let i = 0; i < 20 && log.length < 6; i++) {
+      release();
+      await settle();
     }
     release();
     const results = await Promise.all([first, same]);
-    expect(results.map((r) => r[0].status)).toEqual(['recorded', 'recorded']);
-    // e-a was decided again after s-a landed, on the state s-a left in the cache (so without a
-    // read), accepted this time, and appended last.
-    expect(log.slice(4)).toEqual(['append e-a']);
-    expect((await opened_.store.readStream(a.personId!)).map((e) => e.type)).toEqual(['MigrationCaseOpened', 'EstablishmentProgrammeStarted', 'EstablishmentProgrammeEnded']);
+    expect(results.flat().map((r) => r.status)).toEqual(Array(200).fill('recorded'));
+    // Decided again once the first request landed, and appended after it.
+    expect(log.slice(4)).toEqual(['plan e', 'append e']);
+    expect((await opened_.store.readStream(ids[0])).map((e) => e.type)).toEqual(['MigrationCaseOpened', 'EstablishmentProgrammeStarted', 'EstablishmentProgrammeEnded']);
   });
 });
 

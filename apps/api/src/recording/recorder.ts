@@ -137,6 +137,12 @@ const MAX_ATTEMPTS = 40;
 /** Groups appending or decided and waiting to append. */
 const PIPELINE_DEPTH = 2;
 
+/**
+ * Queued events worth deciding while an append is in flight: about as many as take as long to
+ * decide as an append takes (measured: ~6 ms for 100 simulated events, 3-5 ms for the append).
+ */
+const EAGER_EVENTS = 100;
+
 /** Upper bound of one group commit; a single request may exceed it (up to the batch limit). */
 const MAX_GROUP_EVENTS = 2_000;
 
@@ -197,8 +203,8 @@ export class Recorder {
    * Groups are pipelined: the next group is resolved and decided while the previous one's append
    * is in flight (on PostgreSQL, a round trip and the server's work), unless the two share an
    * event id, a subject or a person: then it waits for that append to finish and reads afresh.
-   * Appends themselves still run one at a time, in group order, and only one group waits behind
-   * the append in flight.
+   * Appends themselves still run one at a time, in group order, and only one group, of at least
+   * EAGER_EVENTS, waits behind the append in flight.
    */
   async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
     const results = await new Promise<EventResult[]>((resolve, reject) => {
@@ -209,6 +215,12 @@ export class Recorder {
     // one syncs; nothing is answered before its commit (and every one before it) is on disk.
     await this.store.sync();
     return results;
+  }
+
+  private queuedEvents(): number {
+    let count = 0;
+    for (const submission of this.queue) count += submission.posted.length;
+    return count;
   }
 
   private pump(): void {
@@ -223,6 +235,10 @@ export class Recorder {
           // busy; later requests gather in the queue meanwhile and go as one larger group (one
           // commit, one round trip) instead of a chain of small ones, each a commit of its own.
           while (this.flights.size >= PIPELINE_DEPTH) await this.flights.values().next().value!.done;
+          // A small group decided ahead saves less than it costs: it would leave out every request
+          // arriving until the append in flight is done (single events from a few clients went
+          // as groups of six and one, each a commit), so it waits for that append instead.
+          while (this.flights.size > 0 && this.queuedEvents() < EAGER_EVENTS) await this.flights.values().next().value!.done;
           let count = 0;
           let take = 0;
           while (take < this.queue.length && (take === 0 || count + this.queue[take].posted.length <= MAX_GROUP_EVENTS)) {
