@@ -56,6 +56,31 @@ describeEachStore('POST /v1/events', (kind) => {
       expect(await count()).toBe(before);
     });
 
+    it('answers a retry 200 duplicate also when the rules would accept the event a second time', async () => {
+      // The recorder decides events as new without looking them up; the append's own duplicate
+      // check (newOnly) is what turns this retry into a duplicate instead of a second 201.
+      const { pnr } = await settledPerson();
+      const event = ce({ type: 'SettledInMunicipality', subject: `pnr:${pnr}`, data: { municipalityCode: '2281', arrangement: 'self-arranged' }, time: '2021-03-02T00:00:00Z' });
+      const first = await post(SUNDSVALL, event);
+      expect(first.status).toBe(201);
+      const before = await count();
+      const again = await post(SUNDSVALL, event);
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual({ id: event.id, status: 'duplicate', personId: first.body.personId });
+      expect(await count()).toBe(before);
+    });
+
+    it('answers a retry 200 duplicate also when the rules would refuse the event a second time', async () => {
+      // Decided as new, the retry breaks a rule; it is looked up before that answer is given.
+      const { dossier: d } = await settledPerson();
+      const event = ce({ type: 'EstablishmentProgrammeStarted', subject: `dossier:${d}`, source: 'urn:se:af', data: { plannedEndDate: '2023-03-01' }, time: '2021-03-01T08:00:00Z' });
+      const first = await post('arbetsformedlingen', event);
+      expect(first.status).toBe(201);
+      const again = await post('arbetsformedlingen', event);
+      expect(again.status).toBe(200);
+      expect(again.body).toEqual({ id: event.id, status: 'duplicate', personId: first.body.personId });
+    });
+
     it('accepts binary content mode exactly as the cloudevents SDK sends it', async () => {
       const { pnr } = await settledPerson();
       const event = new CloudEvent({ type: 'SfiEnrolled', source: 'urn:se:kommun:2281:sfi', subject: `pnr:${pnr}`, time: '2021-03-01T08:00:00Z', data: { studyPath: 2, course: 'B' } });

@@ -17,6 +17,13 @@ export class DuplicateEventConflictError extends EventStoreError {
   }
 }
 
+/** An append asked to hold only new events named one that is stored already (`newOnly`). */
+export class EventAlreadyStoredError extends EventStoreError {
+  constructor() {
+    super('an event with this id and source is already stored');
+  }
+}
+
 export class IdentityConflictError extends EventStoreError {
   constructor(readonly kind: string, readonly ownerStreamId: string) {
     // The identifier value is personal data: it never goes into the message.

@@ -105,6 +105,14 @@ export interface AppendManyOptions {
    * when visible ignore it.
    */
   readonly deferSync?: boolean;
+  /**
+   * Every event must be new: if any (source, eventId) is stored already, even with identical
+   * content, or repeats within the call, the call fails with EventAlreadyStoredError and writes
+   * nothing. For a caller that decided the events as new without looking them up first, so that
+   * the append's own duplicate check replaces a round trip; it looks them up and decides again
+   * when this fails.
+   */
+  readonly newOnly?: boolean;
 }
 
 /** One stream's part of an `appendMany`. */

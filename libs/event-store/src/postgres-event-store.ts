@@ -1,5 +1,5 @@
-import { DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError } from './errors';
-import { AppendOptions, AppendOutcome, AppendResult, IdentityClaim, StreamAppend } from './event-store.port';
+import { DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, WrongExpectedVersionError } from './errors';
+import { AppendManyOptions, AppendOptions, AppendOutcome, AppendResult, IdentityClaim, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { APPEND_LOCK_KEY } from './sql/postgres-append-function';
 import { binaryInt4Array, binaryTextArray } from './sql/postgres-binary-array';
@@ -101,21 +101,23 @@ export class PostgresEventStore extends SqlEventStore {
     return new PostgresEventStore(db, options);
   }
 
-  async appendMany(appends: readonly StreamAppend[]): Promise<AppendResult[]> {
+  async appendMany(appends: readonly StreamAppend[], options: AppendManyOptions = {}): Promise<AppendResult[]> {
     const now = new Date().toISOString();
+    const newOnly = options.newOnly ?? false;
     const prepared = appends.map((entry) => ({ ...entry, prepared: prepareEvents(entry.streamId, entry.events, now) }));
-    const fast = await this.appendInOneCall(prepared, now);
+    const fast = await this.appendInOneCall(prepared, now, newOnly);
     if (fast) {
       if (prepared.some((entry) => entry.prepared.length > 0)) this.notifyAppended();
       return fast;
     }
-    return this.appendChecked(prepared, now);
+    return this.appendChecked(prepared, now, newOnly);
   }
 
   /** `kedja_append`, or undefined when the append needs the checking transaction. */
   private async appendInOneCall(
     appends: ReadonlyArray<StreamAppend & { prepared: readonly PreparedEvent[] }>,
     now: string,
+    newOnly: boolean,
   ): Promise<AppendResult[] | undefined> {
     const streams: string[] = [];
     const expected: number[] = [];
@@ -177,7 +179,12 @@ export class PostgresEventStore extends SqlEventStore {
     } catch (error) {
       const pgError = error as { code?: string; constraint?: string };
       if (pgError?.code === 'KJ001' || pgError?.code === 'KJ002') return undefined;
-      if (pgError?.code === '23505' && pgError.constraint === 'events_source_event_id') return undefined;
+      if (pgError?.code === '23505' && pgError.constraint === 'events_source_event_id') {
+        // The unique index names no event, but with newOnly any stored or repeated key is the
+        // answer, so the checking transaction (four more round trips) has nothing to add.
+        if (newOnly) throw new EventAlreadyStoredError();
+        return undefined;
+      }
       throw error;
     }
     const returned = rows[0].r;
@@ -198,6 +205,7 @@ export class PostgresEventStore extends SqlEventStore {
   private async appendChecked(
     prepared: ReadonlyArray<StreamAppend & { prepared: readonly PreparedEvent[] }>,
     now: string,
+    newOnly: boolean,
   ): Promise<AppendResult[]> {
     const failing = { streamId: '', current: 0 };
     try {
@@ -205,7 +213,7 @@ export class PostgresEventStore extends SqlEventStore {
         const done: AppendResult[] = [];
         for (const entry of prepared) {
           failing.streamId = entry.streamId;
-          done.push(await this.appendInTransaction(tx, entry.streamId, entry.prepared, entry.options, now, failing));
+          done.push(await this.appendInTransaction(tx, entry.streamId, entry.prepared, entry.options, now, failing, newOnly));
         }
         return done;
       }, BEGIN_APPEND);
@@ -223,6 +231,7 @@ export class PostgresEventStore extends SqlEventStore {
     options: AppendOptions,
     now: string,
     failing: { current: number },
+    newOnly: boolean,
   ): Promise<AppendResult> {
     const identities = uniqueClaims(options.identities ?? []);
     const state = await tx.query<StateRow>(STATE_SQL, [
@@ -243,7 +252,7 @@ export class PostgresEventStore extends SqlEventStore {
       });
     }
     const plan = planAppend(streamId, prepared, options.expectedVersion, current, head, (source, eventId) =>
-      stored.get(`${source}\u0000${eventId}`),
+      stored.get(`${source}\u0000${eventId}`), newOnly,
     );
     if (identities.length > 0) await this.claim(tx, streamId, identities, now);
     if (plan.toInsert.length > 0) {

@@ -50,7 +50,7 @@ export class SqliteEventStore extends SqlEventStore {
     const prepared = appends.map((entry) => ({ ...entry, prepared: prepareEvents(entry.streamId, entry.events, now) }));
     const results = await this.db.exclusive(() =>
       (prepared.length > 1 ? this.appendAllOptimistic(prepared, now) : undefined)
-        ?? prepared.map((entry) => this.appendSync(entry.streamId, entry.prepared, entry.options, now, entry.options.identities ?? [])),
+        ?? prepared.map((entry) => this.appendSync(entry.streamId, entry.prepared, entry.options, now, entry.options.identities ?? [], options.newOnly)),
       { deferSync: options.deferSync },
     );
     if (results.some((result) => result.outcomes.some((outcome) => outcome.status === 'recorded'))) this.notifyAppended();
@@ -71,6 +71,7 @@ export class SqliteEventStore extends SqlEventStore {
     options: AppendOptions,
     now: string,
     identities: NonNullable<AppendOptions['identities']>,
+    newOnly = false,
   ): AppendResult {
     const current = (this.db.prepare('SELECT max(stream_version) AS v FROM events WHERE stream_id = ?').get(streamId) as { v: number | null }).v ?? 0;
     const head = (this.db.prepare('SELECT max(position) AS p FROM events').get() as { p: number | null }).p ?? 0;
@@ -78,7 +79,7 @@ export class SqliteEventStore extends SqlEventStore {
       const result = this.appendOptimistic(streamId, events, now, identities, current, head);
       if (result) return result;
     }
-    return this.appendChecked(streamId, events, options, now, identities, current, head);
+    return this.appendChecked(streamId, events, options, now, identities, current, head, newOnly);
   }
 
   /**
@@ -134,6 +135,7 @@ export class SqliteEventStore extends SqlEventStore {
     identities: NonNullable<AppendOptions['identities']>,
     current: number,
     head: number,
+    newOnly: boolean,
   ): AppendResult {
     const lookup = this.db.prepare('SELECT position, stream_version FROM events WHERE source = ? AND event_id = ?');
     const content = this.db.prepare('SELECT stream_id AS streamId, type, event_time AS eventTime, data FROM events WHERE position = ?');
@@ -145,7 +147,7 @@ export class SqliteEventStore extends SqlEventStore {
         streamVersion: row.stream_version,
         content: () => content.get(row.position) as ReturnType<StoredKey['content']>,
       } satisfies StoredKey;
-    });
+    }, newOnly);
 
     if (identities.length > 0) {
       const owner = this.db.prepare('SELECT stream_id FROM identities WHERE kind = ? AND value = ?');

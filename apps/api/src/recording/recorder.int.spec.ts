@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openEventStore, type OpenedEventStore } from '@kedja/event-store';
+import { randomUUID } from 'node:crypto';
+import { openEventStore, quoteIdentifier, type EventStore, type OpenedEventStore, type SqlDatabase } from '@kedja/event-store';
+import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../libs/event-store/src/contract/postgres-test-support';
 import { parseStructuredEvent } from './envelope';
 import { Recorder } from './recorder';
 
@@ -64,8 +66,9 @@ describe('Recorder on SQLite', () => {
 
 /**
  * Given an append that takes a while (a store whose appendMany is slowed down, as a PostgreSQL
- * round trip is), when another request arrives meanwhile, then a request about other people is
- * decided while the append is in flight, and a request about the same person, even by another
+ * round trip is), when other requests arrive meanwhile, then a large request about other people
+ * is decided while the append is in flight (but no more than one group waits behind it), small
+ * requests gather until the append is done, and a request about the same person, even by another
  * subject form, waits and is decided on the state after it.
  */
 describe('Recorder pipelining', () => {
@@ -77,62 +80,211 @@ describe('Recorder pipelining', () => {
 
   const af = { sub: 'af', actor: 'arbetsformedlingen', importing: false };
   const afCtx = { now: Date.now(), importing: false, tokenActor: 'arbetsformedlingen' };
+  const dossierOf = (i: number) => String(10_000_000 + i).replace(/^(\d{2})/, '$1-');
   const programme = (id: string, subject: string, type: 'EstablishmentProgrammeStarted' | 'EstablishmentProgrammeEnded', time: string) =>
     parseStructuredEvent({
       specversion: '1.0', id, source: 'urn:se:af', type, time, subject,
       data: type === 'EstablishmentProgrammeStarted' ? { plannedEndDate: '2025-12-31' } : { reason: 'employment' },
     }, afCtx);
+  /** A request named `name` starting a programme for persons `from` to `to`, by dossier. */
+  const starts = (name: string, from: number, to: number) => {
+    const events = [];
+    for (let i = from; i <= to; i++) {
+      planned.set(dossierOf(i), name);
+      events.push(programme(`${name}-${i}`, `dossier:${dossierOf(i)}`, 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z'));
+    }
+    return events;
+  };
+  /** Opens persons 1 to `count`; returns their ids. */
+  async function persons(count: number): Promise<string[]> {
+    const results = await new Recorder(opened_.store).record(Array.from({ length: count }, (_, i) => opened(i + 1)), poster);
+    return results.map((r) => r.personId!);
+  }
 
   /** The real store, with each appendMany held back until `release` is called. */
   function slowStore(log: string[]) {
     const store = opened_.store;
     let releases: Array<() => void> = [];
     const slowed = Object.create(store) as typeof store;
+    const names = (values: string[]) => [...new Set(values)].join('+');
     slowed.appendMany = async (appends, options) => {
-      log.push(`append ${appends.map((a) => a.events.map((e) => e.eventId).join('+')).join(',')}`);
+      log.push(`append ${names(appends.flatMap((a) => a.events.map((e) => e.eventId.split('-')[0])))}`);
       await new Promise<void>((resolve) => releases.push(resolve));
       return store.appendMany(appends, options);
     };
-    slowed.findEvents = async (keys) => {
-      log.push(`plan ${keys.map((k) => k.eventId).join('+')}`);
-      return store.findEvents(keys);
+    // A plan reads the owners of its events' subjects (and nothing else: it takes the events for
+    // new, and the append checks that), so that read marks when a request is decided.
+    slowed.resolveIdentities = async (claims) => {
+      log.push(`plan ${names(claims.map((c) => planned.get(c.value) ?? c.value))}`);
+      return store.resolveIdentities(claims);
     };
     return { store: slowed, release: () => { const r = releases; releases = []; r.forEach((f) => f()); } };
   }
+  /** Which request a subject value belongs to, for the log. */
+  const planned = new Map<string, string>();
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
-  it('decides a request about someone else while an append is in flight, and one about the same person after it', async () => {
-    const setup = new Recorder(opened_.store);
-    const [a] = await setup.record([opened(1)], poster);
-    const [b] = await setup.record([opened(2)], poster);
-
+  it('decides a large request about others while an append is in flight, and holds a third until that append is done', async () => {
+    await persons(201);
     const log: string[] = [];
     const { store, release } = slowStore(log);
     const recorder = new Recorder(store);
-    const first = recorder.record([programme('s-a', 'dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['plan s-a', 'append s-a']);
-
+    const first = recorder.record(starts('a', 1, 100), af);
+    await settle();
+    expect(log).toEqual(['plan a', 'append a']);
     // Someone else: decided now, appended after the first.
-    const other = recorder.record([programme('s-b', 'dossier:10-000002', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['plan s-a', 'append s-a', 'plan s-b']);
-    // The same person by another subject form: must see the programme the first request opens.
-    const same = recorder.record([programme('e-a', `person:${a.personId}`, 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    expect(log).toEqual(['plan s-a', 'append s-a', 'plan s-b', 'plan e-a']);
+    const second = recorder.record(starts('b', 101, 200), af);
+    await settle();
+    expect(log).toEqual(['plan a', 'append a', 'plan b']);
+    // A third waits in the queue (where later requests would join it) until the first is appended.
+    const third = recorder.record(starts('c', 201, 201), af);
+    await settle();
+    expect(log).toEqual(['plan a', 'append a', 'plan b']);
 
-    for (let i = 0; i < 20 && log.length < 7; i++) {
+    for (let i = 0; i < 20 && log.length < 6; i++) {
       release();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await settle();
     }
     release();
-    const results = await Promise.all([first, other, same]);
-    expect(results.map((r) => r[0].status)).toEqual(['recorded', 'recorded', 'recorded']);
-    expect(results[1][0].personId).toBe(b.personId);
-    // e-a was planned once on stale state, then again after s-a landed, and appended last.
-    expect(log.slice(0, 4)).toEqual(['plan s-a', 'append s-a', 'plan s-b', 'plan e-a']);
-    expect(log.slice(4, 6).sort()).toEqual(['append s-b', 'plan e-a']);
-    expect(log.slice(6)).toEqual(['append e-a']);
-    expect((await opened_.store.readStream(a.personId!)).map((e) => e.type)).toEqual(['MigrationCaseOpened', 'EstablishmentProgrammeStarted', 'EstablishmentProgrammeEnded']);
+    const results = await Promise.all([first, second, third]);
+    expect(results.flat().map((r) => r.status)).toEqual(Array(201).fill('recorded'));
+    expect(log).toEqual(['plan a', 'append a', 'plan b', 'append b', 'plan c', 'append c']);
+  });
+
+  it('gathers small requests while an append is in flight and decides them together after it', async () => {
+    await persons(3);
+    const log: string[] = [];
+    const { store, release } = slowStore(log);
+    const recorder = new Recorder(store);
+    const first = recorder.record(starts('a', 1, 1), af);
+    await settle();
+    const later = [recorder.record(starts('b', 2, 2), af), recorder.record(starts('c', 3, 3), af)];
+    await settle();
+    // Deciding a small group early gains little, and would leave out what arrives meanwhile.
+    expect(log).toEqual(['plan a', 'append a']);
+    for (let i = 0; i < 20 && log.length < 4; i++) {
+      release();
+      await settle();
+    }
+    release();
+    const results = await Promise.all([first, ...later]);
+    expect(results.flat().map((r) => r.status)).toEqual(['recorded', 'recorded', 'recorded']);
+    expect(log).toEqual(['plan a', 'append a', 'plan b+c', 'append b+c']);
+  });
+
+  it('decides a request about the same person, even by another subject form, again after the append in flight', async () => {
+    const ids = await persons(199);
+    const log: string[] = [];
+    const { store, release } = slowStore(log);
+    const recorder = new Recorder(store);
+    const first = recorder.record(starts('a', 1, 100), af);
+    await settle();
+    // Ends the programme the first request starts for person 1, and starts others' (a request
+    // large enough to be decided while the first is in flight).
+    planned.set(ids[0], 'e');
+    const same = recorder.record([
+      programme('e-1', `person:${ids[0]}`, 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z'),
+      ...starts('e', 101, 199),
+    ], af);
+    await settle();
+    // Ending a programme not yet started is rejected on the state before the first request, and
+    // a rejection is only answered after looking the event up, hence a second read.
+    expect(log).toEqual(['plan a', 'append a', 'plan e', 'plan e']);
+
+    for (let i = 0; i < 20 && log.length < 6; i++) {
+      release();
+      await settle();
+    }
+    release();
+    const results = await Promise.all([first, same]);
+    expect(results.flat().map((r) => r.status)).toEqual(Array(200).fill('recorded'));
+    // Decided again once the first request landed, and appended after it.
+    expect(log.slice(4)).toEqual(['plan e', 'append e']);
+    expect((await opened_.store.readStream(ids[0])).map((e) => e.type)).toEqual(['MigrationCaseOpened', 'EstablishmentProgrammeStarted', 'EstablishmentProgrammeEnded']);
+  });
+});
+
+/**
+ * Given two api processes sharing one database (two recorders on one store), when one of them
+ * changes a person the other has cached, then the other's next decision about that person sees
+ * the change; and when a person's identifier is unlinked with an event in their stream (as
+ * erasure does), then an event naming it is `unknown-subject`, also once the person is cached
+ * again by another subject form, and also when only the link, not the state, was still cached.
+ */
+function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDatabase; cleanup: () => Promise<void> }>) {
+  let store: EventStore;
+  let db: SqlDatabase;
+  let cleanup: () => Promise<void>;
+  beforeEach(async () => {
+    ({ store, db, cleanup } = await open());
+  });
+  afterEach(() => cleanup());
+
+  const af = { sub: 'af', actor: 'arbetsformedlingen', importing: false };
+  const afCtx = { now: Date.now(), importing: false, tokenActor: 'arbetsformedlingen' };
+  const programme = (subject: string, type: 'EstablishmentProgrammeStarted' | 'EstablishmentProgrammeEnded', time: string) =>
+    parseStructuredEvent({
+      specversion: '1.0', id: randomUUID(), source: 'urn:se:af', type, time, subject,
+      data: type === 'EstablishmentProgrammeStarted' ? { plannedEndDate: '2025-12-31' } : { reason: 'employment' },
+    }, afCtx);
+  /** What erasure does to the store: the identifier's link goes, and the person's stream records it. */
+  async function unlink(personId: string, dossier: string) {
+    await db.execute('DELETE FROM identities WHERE kind = $1 AND value = $2', ['dossier', dossier]);
+    await store.append(personId, [{ eventId: randomUUID(), source: 'urn:test', type: 'IdentifiersErased', eventTime: '2024-05-01T00:00:00.000Z', data: {}, metadata: { actor: 'platform' } }], { expectedVersion: 'any' });
+  }
+
+  it('decides on the other process\'s append to a cached person', async () => {
+    const one = new Recorder(store);
+    const other = new Recorder(store);
+    const [a] = await one.record([opened(1)], poster);
+    expect((await other.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
+    // `one` cached the person before the programme started; ending it needs the other's append.
+    const [ended] = await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af);
+    expect(ended).toMatchObject({ status: 'recorded', personId: a.personId });
+  });
+
+  it('answers unknown-subject for an identifier unlinked by another process, whatever it still caches', async () => {
+    const one = new Recorder(store);
+    const [a] = await one.record([opened(1)], poster);
+    expect((await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
+    await unlink(a.personId!, '10-000001');
+    const [refused] = await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af);
+    expect(refused.problem?.code).toBe('unknown-subject');
+    // The person is cached again by their person id; the dossier still names no one.
+    expect((await one.record([programme(`person:${a.personId}`, 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af))[0].status).toBe('recorded');
+    const [again] = await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-07-01T08:00:00Z')], af);
+    expect(again.problem?.code).toBe('unknown-subject');
+  });
+
+  it('answers unknown-subject for an unlinked identifier whose person has left the state cache', async () => {
+    // Room for one person's state: the second person pushes the first out, not their links.
+    const one = new Recorder(store, undefined, 1);
+    const [a] = await one.record([opened(1)], poster);
+    await one.record([opened(2)], poster);
+    await unlink(a.personId!, '10-000001');
+    const [refused] = await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af);
+    expect(refused.problem?.code).toBe('unknown-subject');
+  });
+}
+
+describe('Recorders sharing a SQLite file', () => {
+  sharedStoreSuite(async () => {
+    const opened_ = await openEventStore({ kind: 'sqlite', file: path.join(directory, `s-${Date.now()}-${Math.random()}.db`) });
+    return { store: opened_.store, db: opened_.db, cleanup: () => opened_.store.close() };
+  });
+});
+
+describePostgres('Recorders sharing a PostgreSQL database', () => {
+  sharedStoreSuite(async () => {
+    const schema = randomSchemaName();
+    const opened_ = await openEventStore({ kind: 'postgres', connectionString: POSTGRES_TEST_URL, schema });
+    return {
+      store: opened_.store,
+      db: opened_.db,
+      cleanup: async () => {
+        await opened_.db.execute(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+        await opened_.store.close();
+      },
+    };
   });
 });

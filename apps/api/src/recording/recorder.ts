@@ -3,7 +3,7 @@ import {
   decide, evolve, initialState, parseActor, type PersonState,
 } from '@kedja/chain';
 import {
-  DuplicateEventConflictError, IdentityConflictError, WrongExpectedVersionError,
+  DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, WrongExpectedVersionError,
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
@@ -70,6 +70,11 @@ interface Plan {
   readonly work: readonly PersonWork[];
   /** Every person whose state a decision read, including ones whose events were all rejected. */
   readonly touched: ReadonlySet<string>;
+  /**
+   * Decided without looking the events up or checking that claimed identifiers are free: the
+   * append must then hold new events only (`newOnly`), and its checks stand in for the lookups.
+   */
+  readonly optimistic: boolean;
 }
 
 /** The group whose append is in flight: what it touches, and when it is done (either way). */
@@ -129,6 +134,15 @@ const identityKey = (kind: string, value: string): string => `${kind}\u0000${val
 /** How often a batch is re-tried event by event after losing a race with another writer. */
 const MAX_ATTEMPTS = 40;
 
+/** Groups appending or decided and waiting to append. */
+const PIPELINE_DEPTH = 2;
+
+/**
+ * Queued events worth deciding while an append is in flight: about as many as take as long to
+ * decide as an append takes (measured: ~6 ms for 100 simulated events, 3-5 ms for the append).
+ */
+const EAGER_EVENTS = 100;
+
 /** Upper bound of one group commit; a single request may exceed it (up to the batch limit). */
 const MAX_GROUP_EVENTS = 2_000;
 
@@ -145,6 +159,18 @@ export class Recorder {
    * that state's version as the expected one, so the store refuses it and the retry reads afresh.
    */
   private readonly states = new Map<string, { readonly version: number; readonly state: PersonState }>();
+
+  /**
+   * Which person an identifier (dossier, personnummer, person id) is linked to, as this process
+   * has read or claimed it, so an optimistic plan need not ask the store. A link is never changed
+   * or removed by an append (claims only ever add), so another process's appends cannot make an
+   * entry wrong. Erasure (not built yet) will remove links, so an entry is used only while its
+   * person's state is cached too: a decision resting on it is then appended with that state's
+   * version as the expected one. Erasure must therefore append to the person's stream, as the
+   * log has to record it anyway; the version check then refuses the stale decision, both caches
+   * are cleared, and the group is decided again with the links read afresh.
+   */
+  private readonly owners = new Map<string, string>();
 
   constructor(
     private readonly store: EventStore,
@@ -177,7 +203,8 @@ export class Recorder {
    * Groups are pipelined: the next group is resolved and decided while the previous one's append
    * is in flight (on PostgreSQL, a round trip and the server's work), unless the two share an
    * event id, a subject or a person: then it waits for that append to finish and reads afresh.
-   * Appends themselves still run one at a time, in group order.
+   * Appends themselves still run one at a time, in group order, and only one group, of at least
+   * EAGER_EVENTS, waits behind the append in flight.
    */
   async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
     const results = await new Promise<EventResult[]>((resolve, reject) => {
@@ -190,6 +217,12 @@ export class Recorder {
     return results;
   }
 
+  private queuedEvents(): number {
+    let count = 0;
+    for (const submission of this.queue) count += submission.posted.length;
+    return count;
+  }
+
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
@@ -198,6 +231,14 @@ export class Recorder {
         while (this.queue.length > 0) {
           // Let requests that arrived meanwhile join this group.
           await new Promise((resolve) => setImmediate(resolve));
+          // One group decided and waiting behind the append in flight is enough to keep the store
+          // busy; later requests gather in the queue meanwhile and go as one larger group (one
+          // commit, one round trip) instead of a chain of small ones, each a commit of its own.
+          while (this.flights.size >= PIPELINE_DEPTH) await this.flights.values().next().value!.done;
+          // A small group decided ahead saves less than it costs: it would leave out every request
+          // arriving until the append in flight is done (single events from a few clients went
+          // as groups of six and one, each a commit), so it waits for that append instead.
+          while (this.flights.size > 0 && this.queuedEvents() < EAGER_EVENTS) await this.flights.values().next().value!.done;
           let count = 0;
           let take = 0;
           while (take < this.queue.length && (take === 0 || count + this.queue[take].posted.length <= MAX_GROUP_EVENTS)) {
@@ -250,13 +291,25 @@ export class Recorder {
     }
   }
 
-  /** Appends a decided group; a lost race redoes its events one by one against fresh state. */
+  /**
+   * Appends a decided group. An optimistic plan that the append refuses (an event stored already,
+   * an identifier claimed, a stale state) is decided again with everything looked up; a lost race
+   * after that redoes the events one by one against fresh state.
+   */
   private async commit(posted: readonly Posted[], plan: Plan): Promise<EventResult[]> {
     try {
       return await this.append(posted, plan);
     } catch (error) {
       if (!isRace(error)) throw error;
-      this.states.clear();
+      this.forget(error);
+    }
+    if (plan.optimistic) {
+      try {
+        return await this.append(posted, await this.plan(posted, false));
+      } catch (error) {
+        if (!isRace(error)) throw error;
+        this.forget(error);
+      }
     }
     const results: EventResult[] = [];
     for (const one of posted) results.push(await this.recordOne(one));
@@ -271,7 +324,7 @@ export class Recorder {
         return (await this.attempt([one]))[0];
       } catch (error) {
         if (!isRace(error)) throw error;
-        this.states.clear();
+        this.forget(error);
         if (error instanceof IdentityConflictError && attempt > 1) return { id, status: 'rejected', problem: identityProblem(error) };
         if (attempt >= MAX_ATTEMPTS) {
           // Still losing to other writers on this person: transient, and safe to retry (idempotent ids).
@@ -284,18 +337,24 @@ export class Recorder {
   }
 
   private async attempt(posted: readonly Posted[]): Promise<EventResult[]> {
-    return this.append(posted, await this.plan(posted));
+    return this.append(posted, await this.plan(posted, false));
   }
 
-  /** Resolves subjects, checks idempotency and decides every event against the persons' states. */
-  private async plan(posted: readonly Posted[]): Promise<Plan> {
+  /**
+   * Resolves subjects, checks idempotency and decides every event against the persons' states.
+   * Optimistic, it takes every event for new and every claimed identifier for free without
+   * asking the store (on PostgreSQL that saves a round trip per group; the append checks both),
+   * and falls back to looking them up as soon as an event is rejected, as the rejection may be
+   * the wrong answer for an event that turns out to be stored already.
+   */
+  private async plan(posted: readonly Posted[], optimistic = true): Promise<Plan> {
     const items = posted.map((one) => one.item);
     const now = this.clock();
     const results: EventResult[] = new Array(items.length);
     const persons = new Map<string, PersonWork>();
     const identities = new Map<string, string>();
     const seen = new Map<string, SeenEvent>();
-    const prefetched = await this.prefetch(items);
+    const prefetched = await this.prefetch(items, optimistic);
 
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
@@ -308,10 +367,11 @@ export class Recorder {
         results[i] = this.place(event, i, posted[i].poster, now, persons, identities, seen, prefetched, posted[i].requestId);
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
+        if (optimistic) return this.plan(posted, false);
         results[i] = { id: event.id, status: 'rejected', problem: error.body };
       }
     }
-    return { results, work: [...persons.values()].filter((p) => p.events.length > 0), touched: new Set(persons.keys()) };
+    return { results, work: [...persons.values()].filter((p) => p.events.length > 0), touched: new Set(persons.keys()), optimistic };
   }
 
   private async append(posted: readonly Posted[], plan: Plan): Promise<EventResult[]> {
@@ -321,10 +381,11 @@ export class Recorder {
         streamId: p.personId,
         events: p.events,
         options: { expectedVersion: p.loadedVersion === 0 ? 'no-stream' : p.loadedVersion, identities: p.identities },
-      })), { deferSync: true });
+      })), { deferSync: true, newOnly: plan.optimistic });
       for (const p of work) {
         for (const i of p.indices) results[i] = { id: (posted[i].item as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
+        for (const claim of p.identities) this.link(identityKey(claim.kind, claim.value), p.personId);
       }
     }
     return results;
@@ -397,22 +458,68 @@ export class Recorder {
     return { id: event.id, status: 'recorded', personId: target.personId };
   }
 
-  private async prefetch(items: readonly ParsedEvent[]): Promise<Prefetched> {
+  private async prefetch(items: readonly ParsedEvent[], optimistic: boolean): Promise<Prefetched> {
     const keys: { source: string; eventId: string }[] = [];
     const claims: IdentityClaim[] = [];
+    const known = new Map<string, string>();
+    // Identifiers the group's own events claim: a later event naming one finds it in the plan, and
+    // one before it is rejected (unknown subject), which sends the group to the looked-up plan.
+    const claimedHere = new Set<string>();
+    if (optimistic) {
+      for (const item of items) {
+        if (!item.ok) continue;
+        const { event } = item;
+        if (event.type === 'MigrationCaseOpened') claimedHere.add(identityKey(event.subject.kind, event.subject.value));
+        else if (event.type === 'PopulationRegistered') claimedHere.add(identityKey('pnr', event.data.personalIdentityNumber as string));
+      }
+    }
     for (const item of items) {
       if (!item.ok) continue;
       const { event } = item;
+      if (optimistic) {
+        // The identifiers an event claims are taken as free (the append checks that), so only
+        // the subjects of events about someone already known may need the store.
+        const key = identityKey(event.subject.kind, event.subject.value);
+        if (claimedHere.has(key)) continue;
+        const owner = this.owners.get(key);
+        if (owner !== undefined && this.states.has(owner)) known.set(key, owner);
+        else claims.push({ kind: event.subject.kind, value: event.subject.value });
+        continue;
+      }
       keys.push({ source: event.source, eventId: event.id });
       claims.push({ kind: event.subject.kind, value: event.subject.value });
       if (event.type === 'PopulationRegistered') claims.push({ kind: 'pnr', value: event.data.personalIdentityNumber as string });
     }
-    if (keys.length === 0) return { events: new Map(), identities: new Map(), streams: new Map() };
-    const [stored, identities] = await Promise.all([this.store.findEvents(keys), this.store.resolveIdentities(claims)]);
+    const [stored, identities] = await Promise.all([
+      keys.length > 0 ? this.store.findEvents(keys) : [],
+      claims.length > 0 ? this.store.resolveIdentities(claims) : new Map<string, string>(),
+    ]);
+    for (const [key, owner] of identities) this.link(key, owner);
+    for (const [key, owner] of known) identities.set(key, owner);
     const events = new Map(stored.map((e) => [identityKey(e.source, e.eventId), e]));
-    const uncached = [...new Set(identities.values())].filter((id) => !this.states.has(id));
+    // A looked-up plan reads every person afresh: its rejections are answered as they are, with no
+    // append whose expected version would catch a state cached before another process's append.
+    const uncached = [...new Set(identities.values())].filter((id) => !optimistic || !this.states.has(id));
     const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
     return { events, identities, streams };
+  }
+
+  private link(key: string, personId: string): void {
+    this.owners.delete(key);
+    this.owners.set(key, personId);
+    // A person has a few identifiers (dossier, personnummer, person id).
+    if (this.owners.size > 4 * this.cacheSize) this.owners.delete(this.owners.keys().next().value!);
+  }
+
+  /**
+   * After a lost race. Only a stream that moved makes the caches stale; a duplicate or a claimed
+   * identifier says nothing about them (and a client retrying such events must not keep emptying
+   * them for everyone). A stale entry that survives is still caught by the version check.
+   */
+  private forget(error: unknown): void {
+    if (!(error instanceof WrongExpectedVersionError)) return;
+    this.states.clear();
+    this.owners.clear();
   }
 
   private remember(personId: string, version: number, state: PersonState): void {
@@ -437,7 +544,8 @@ function toRecorded(stored: StoredEvent) {
 }
 
 function isRace(error: unknown): boolean {
-  return error instanceof WrongExpectedVersionError || error instanceof DuplicateEventConflictError || error instanceof IdentityConflictError;
+  return error instanceof WrongExpectedVersionError || error instanceof DuplicateEventConflictError || error instanceof IdentityConflictError
+    || error instanceof EventAlreadyStoredError;
 }
 
 function identityProblem(error: IdentityConflictError): ProblemBody {

@@ -1,4 +1,4 @@
-import { DuplicateEventConflictError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
+import { DuplicateEventConflictError, EventAlreadyStoredError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
 import { EventStore, NewEvent, StoredEvent, identityMapKey } from '../event-store.port';
 
 /** Makes a fresh, empty store; the contract closes every store it makes. */
@@ -288,6 +288,53 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect(await store.headPosition()).toBe(head);
         expect(await store.readStream('m-2')).toEqual([]);
         expect(await store.resolveIdentity('dossier', 'M2')).toBeNull();
+      });
+    });
+
+    describe('appendMany with newOnly', () => {
+      it('appends new events as without it', async () => {
+        const results = await store.appendMany([
+          { streamId: 'n-1', events: [newEvent(), newEvent()], options: { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'N1' }] } },
+          { streamId: 'n-2', events: [newEvent()], options: { expectedVersion: 'no-stream' } },
+        ], { newOnly: true });
+        expect(results.map((result) => result.outcomes.map((outcome) => outcome.status))).toEqual([['recorded', 'recorded'], ['recorded']]);
+        expect(await store.resolveIdentity('dossier', 'N1')).toBe('n-1');
+      });
+
+      it('fails on an event stored with identical content, writing nothing for any stream', async () => {
+        const stored = newEvent();
+        await store.append('n-1', [stored], { expectedVersion: 'no-stream' });
+        const head = await store.headPosition();
+        // Without newOnly the same call records the new events and reports the stored one as a duplicate.
+        const error = await store
+          .appendMany([
+            { streamId: 'n-2', events: [newEvent()], options: { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'N2' }] } },
+            { streamId: 'n-1', events: [stored, newEvent()], options: { expectedVersion: 1 } },
+          ], { newOnly: true })
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(EventAlreadyStoredError);
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.readStream('n-2')).toEqual([]);
+        expect(await store.resolveIdentity('dossier', 'N2')).toBeNull();
+      });
+
+      it('fails on a stored event even when the expected version is stale, as a retry would be', async () => {
+        const stored = newEvent();
+        await store.append('n-1', [stored, newEvent()], { expectedVersion: 'no-stream' });
+        const error = await store.appendMany([{ streamId: 'n-1', events: [stored], options: { expectedVersion: 'no-stream' } }], { newOnly: true }).catch((caught) => caught);
+        expect(error).toBeInstanceOf(EventAlreadyStoredError);
+      });
+
+      it('fails on an event repeated within the call, writing nothing', async () => {
+        const repeated = newEvent();
+        const error = await store
+          .appendMany([
+            { streamId: 'n-1', events: [repeated], options: { expectedVersion: 'no-stream' } },
+            { streamId: 'n-1', events: [repeated], options: { expectedVersion: 1 } },
+          ], { newOnly: true })
+          .catch((caught) => caught);
+        expect(error).toBeInstanceOf(EventAlreadyStoredError);
+        expect(await store.headPosition()).toBeNull();
       });
     });
 

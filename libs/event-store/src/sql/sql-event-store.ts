@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { DuplicateEventConflictError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
+import { DuplicateEventConflictError, EventAlreadyStoredError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
 import {
   AppendManyOptions,
   AppendOptions,
@@ -278,6 +278,7 @@ export function planAppend(
   currentVersion: number,
   head: number,
   stored: (source: string, eventId: string) => StoredKey | undefined,
+  newOnly = false,
 ): { toInsert: Array<PreparedEvent & { position: number; streamVersion: number }>; outcomes: AppendOutcome[]; nextExpectedVersion: number } {
   const seen = new Map<string, number>();
   const plan: Array<{ kind: 'new' } | { kind: 'stored'; key: StoredKey } | { kind: 'batch'; of: number }> = [];
@@ -286,6 +287,7 @@ export function planAppend(
     const key = `${event.source}\u0000${event.eventId}`;
     const earlier = seen.get(key);
     if (earlier !== undefined) {
+      if (newOnly) throw new EventAlreadyStoredError();
       if (!sameContent(asContent(streamId, events[earlier]), asContent(streamId, event))) {
         throw new DuplicateEventConflictError(event.source, event.eventId);
       }
@@ -295,6 +297,7 @@ export function planAppend(
     seen.set(key, index);
     const existing = stored(event.source, event.eventId);
     if (existing) {
+      if (newOnly) throw new EventAlreadyStoredError();
       if (!sameContent(existing.content(), asContent(streamId, event))) {
         throw new DuplicateEventConflictError(event.source, event.eventId);
       }
