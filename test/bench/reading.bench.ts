@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { Client } from 'pg';
 import { mintLocalToken } from '@kedja/auth';
 import { openEventStore, quoteIdentifier, type EventStore, type LogEvent, type OpenedEventStore, type ReadAllPage } from '@kedja/event-store';
@@ -167,15 +169,82 @@ async function rebuildCases(context: BenchContext, t: Target, data: ReadingDataS
   }
 }
 
+/**
+ * The api whose timelines are read: by default in a process of its own, started as `npm start`
+ * starts it, as in production. In this process it would share a heap with the simulated data set
+ * (the million events, kept for loading and for choosing whom each caseworker reads), and the
+ * collector's full passes over that heap, up to a second each, stalled the server mid-run;
+ * `KEDJA_BENCH_READING_SERVER=inprocess` runs it here anyway, to compare.
+ */
+interface ApiUnderTest {
+  readonly url: string;
+  /** The server process's CPU time so far, in microseconds (all its threads). */
+  cpuMicros(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const API_MAIN = path.resolve(__dirname, '../../apps/api/src/main.js');
+const IN_PROCESS_SERVER = process.env.KEDJA_BENCH_READING_SERVER === 'inprocess';
+
+async function startApiUnderTest(env: Record<string, string>): Promise<ApiUnderTest> {
+  if (IN_PROCESS_SERVER) {
+    const kedja: KedjaApp = await createApp(loadConfig(env), { logger: false });
+    await kedja.app.listen(0, '127.0.0.1');
+    const { port } = kedja.app.getHttpServer().address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}`,
+      cpuMicros: async () => {
+        const cpu = process.cpuUsage();
+        return cpu.user + cpu.system;
+      },
+      close: () => kedja.close(),
+    };
+  }
+  const port = await freePort();
+  const child = spawn(process.execPath, [API_MAIN], { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  for (let waited = 0; ; waited += 100) {
+    if (child.exitCode !== null) throw new Error(`the api exited with ${child.exitCode} before it answered`);
+    if (waited > 60_000) throw new Error('the api did not answer /health within 60 s');
+    const up = await fetch(`${url}/health`).then((response) => response.ok, () => false);
+    if (up) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    // prom-client's process metrics (the api's /metrics): user + system CPU of the whole process.
+    cpuMicros: async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const match = /^kedja_process_cpu_seconds_total (\S+)$/m.exec(text);
+      if (!match) throw new Error('/metrics has no kedja_process_cpu_seconds_total');
+      return Number(match[1]) * 1e6;
+    },
+    close: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 async function timelineCases(context: BenchContext, t: Target, data: ReadingDataSet): Promise<void> {
   const env: Record<string, string> = { KEDJA_DATA_DIR: t.dataDir, KEDJA_LOG_REQUESTS: 'false', KEDJA_PROJECTIONS_IN_PROCESS: 'false' };
   if (t.kind === 'sqlite') env.KEDJA_STORE = 'sqlite';
   else Object.assign(env, { KEDJA_STORE: 'postgres', DATABASE_URL: POSTGRES_URL, KEDJA_PG_SCHEMA: t.schemas[0] });
-  const kedja: KedjaApp = await createApp(loadConfig(env), { logger: false });
+  const api = await startApiUnderTest(env);
   let load: LoadProcess | undefined;
   try {
-    await kedja.app.listen(0, '127.0.0.1');
-    const { port } = kedja.app.getHttpServer().address() as { port: number };
     const actors = ['arbetsformedlingen', 'migrationsverket', `municipality:${busiestMunicipality(data)}`];
     const readers = await Promise.all(
       actors.map(async (actor) => ({
@@ -185,7 +254,7 @@ async function timelineCases(context: BenchContext, t: Target, data: ReadingData
       })),
     );
     context.log(`${t.kind}: readers ${readers.map((r) => `${r.actor} (${r.personIds.length} persons in scope)`).join(', ')}`);
-    const plan: LoadPlan = { url: `http://127.0.0.1:${port}`, concurrency: CLIENTS, readers };
+    const plan: LoadPlan = { url: api.url, concurrency: CLIENTS, readers };
     if (!IN_PROCESS_CLIENT) load = new LoadProcess(plan);
 
     const run = (ms: number, ratePerSecond?: number) => (load ? load.drive(ms, ratePerSecond) : drive({ ...plan, ratePerSecond }, ms));
@@ -205,13 +274,13 @@ async function timelineCases(context: BenchContext, t: Target, data: ReadingData
         },
         prepare: async () => void (await run(WARM_UP_MS, ratePerSecond)),
         run: async () => {
-          // The server's CPU time per request (this process: event loop, reader and audit threads,
-          // GC threads) is steadier than requests/s when other work shares the cores.
-          const cpuBefore = process.cpuUsage();
+          // The server's CPU time per request (event loop, reader and audit threads, GC threads) is
+          // steadier than requests/s when other work shares the cores.
+          const cpuBefore = await api.cpuMicros();
           const result = await run(MEASURE_MS, ratePerSecond);
-          const cpu = process.cpuUsage(cpuBefore);
+          const cpu = (await api.cpuMicros()) - cpuBefore;
           results.push(result);
-          cpuPerRequest.push((cpu.user + cpu.system) / Math.max(1, result.requests));
+          cpuPerRequest.push(cpu / Math.max(1, result.requests));
           const failed = result.requests - (result.statuses['200'] ?? 0);
           context.log(
             `${t.kind}: ${label}: ${result.requests} requests in ${result.seconds.toFixed(1)} s = ${Math.round(result.requests / result.seconds)}/s; ` +
@@ -235,22 +304,33 @@ async function timelineCases(context: BenchContext, t: Target, data: ReadingData
     };
     const closed = await measure();
     const paced = await measure(RPS_TARGET);
-    const [{ audited }] = await kedja.runtime.db.query<{ audited: string | number }>("SELECT COUNT(*) AS audited FROM audit_log WHERE action = 'timeline'");
+    const audited = await countAuditRows(t);
     const line = (m: Awaited<ReturnType<typeof measure>>) =>
       `${Math.round(m.rps)} requests/s, p50 ${m.p50.toFixed(1)} ms, p90 ${m.p90.toFixed(1)} ms, p99 ${m.p99.toFixed(1)} ms, ` +
       `server CPU ${Math.round(m.cpu)} µs/request, non-200 ${m.non200} of ${m.total} (${((m.non200 / Math.max(1, m.total)) * 100).toFixed(2)}%)`;
     // A paced run that falls behind its rate did not carry the load: its p99 does not count.
     const carried = paced.rps >= RPS_TARGET * 0.97;
     context.log(
-      `${t.kind}: timeline medians of ${closed.runs} × ${MEASURE_MS / 1000} s (${IN_PROCESS_CLIENT ? 'in-process' : 'separate-process'} client); ` +
+      `${t.kind}: timeline medians of ${closed.runs} × ${MEASURE_MS / 1000} s (api ${IN_PROCESS_SERVER ? 'in the bench process' : 'in its own process'}, ${IN_PROCESS_CLIENT ? 'in-process' : 'separate-process'} client); ` +
         `closed loop: ${line(closed)} (most requests/s, target ≥ ${RPS_TARGET}: ${closed.rps >= RPS_TARGET ? 'met' : 'MISSED'}; ` +
         `its p99 is the saturated queue's, ${closed.p99 < P99_TARGET_MS ? 'under' : 'over'} ${P99_TARGET_MS} ms); ` +
         `paced at ${RPS_TARGET}/s: ${line(paced)} (p99 target < ${P99_TARGET_MS} ms at ${RPS_TARGET}/s: ` +
-        `${carried && paced.p99 < P99_TARGET_MS ? 'met' : carried ? 'MISSED' : 'MISSED, the rate was not carried'}); audit rows written ${Number(audited)}`,
+        `${carried && paced.p99 < P99_TARGET_MS ? 'met' : carried ? 'MISSED' : 'MISSED, the rate was not carried'}); audit rows written ${audited}`,
     );
   } finally {
     load?.close();
-    await kedja.close();
+    await api.close();
+  }
+}
+
+/** Audit rows of timeline reads in the api's store (every answered read writes one). */
+async function countAuditRows(t: Target): Promise<number> {
+  const { store, db } = await open(t, 'main', false);
+  try {
+    const [{ audited }] = await db.query<{ audited: string | number }>("SELECT COUNT(*) AS audited FROM audit_log WHERE action = 'timeline'");
+    return Number(audited);
+  } finally {
+    await store.close();
   }
 }
 
