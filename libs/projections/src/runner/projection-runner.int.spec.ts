@@ -69,6 +69,58 @@ describeEachStore('ProjectionRunner', (kind: StoreKind) => {
     expect(await runner.tableNames('event_counts')).toEqual({ event_counts_by_type: 'event_counts_by_type_g1', event_counts_by_stream: 'event_counts_by_stream_g1' });
   }, 30_000);
 
+  it('builds a projection never built on a long log as a rebuild (large transactions), swapped in at the head, then follows it live', async () => {
+    const { store, db } = await open();
+    const events = await appendEvents(store, 1500);
+    const projection = eventCountsProjection();
+    const runner = runnerFor({ store, db }, [projection], { firstBuildAsRebuildAbove: 1000, batchSize: 50, rebuildBatchSize: 200, rebuildCommitEvents: 600 });
+    await runner.start();
+    await runner.waitUntilCaughtUp(20_000);
+    expect(await snapshot(db, runner)).toEqual(expected(events));
+    // Generation 1 never moved (each event applied once, into generation 2), in transactions of up
+    // to 600 events rather than of the 50 a follower takes.
+    expect(projection.applied).toBe(1500);
+    expect((await runner.status())[0]).toMatchObject({ generation: 2, applied: 1500, lag: 0, rebuilding: false });
+    expect(await tableExists(db, 'event_counts_by_type_g1')).toBe(false);
+
+    events.push(...(await appendEvents(store, 120)));
+    await runner.waitUntilCaughtUp(20_000);
+    expect(await snapshot(db, runner)).toEqual(expected(events));
+    expect((await runner.status())[0]).toMatchObject({ generation: 2, applied: 1620 });
+  }, 30_000);
+
+  it('follows the log from its first event when it holds no more than firstBuildAsRebuildAbove', async () => {
+    const { store, db } = await open();
+    const events = await appendEvents(store, 300);
+    const runner = runnerFor({ store, db }, [{}], { firstBuildAsRebuildAbove: 300, batchSize: 50 });
+    await runner.start();
+    await runner.waitUntilCaughtUp(20_000);
+    expect(await snapshot(db, runner)).toEqual(expected(events));
+    expect((await runner.status())[0]).toMatchObject({ generation: 1, applied: 300 });
+  }, 30_000);
+
+  it('resumes a first build done as a rebuild after its process is killed mid-way', async () => {
+    const { store, db } = await open();
+    const events = await appendEvents(store, 2000);
+    const options = { firstBuildAsRebuildAbove: 500, rebuildBatchSize: 100, rebuildCommitEvents: 200, leaseTtlMs: 600, controlIntervalMs: 100, pollIntervalMs: 20 };
+    const child = await spawnRunner(fixture.config, { ...options, slowMs: 2 });
+    await child.appliedAtLeast(500);
+    await child.kill();
+    const [partial] = await db.query<{ generation: number | string; checkpoint: string | null; rebuild_generation: number | string; rebuild_applied: number | string }>(
+      'SELECT generation, checkpoint, rebuild_generation, rebuild_applied FROM projection_state',
+    );
+    // Killed inside the rebuild: the first generation untouched, the second part-way.
+    expect({ ...partial, generation: Number(partial.generation), rebuild_generation: Number(partial.rebuild_generation) }).toMatchObject({ generation: 1, checkpoint: null, rebuild_generation: 2 });
+    expect(Number(partial.rebuild_applied)).toBeGreaterThanOrEqual(200);
+    expect(Number(partial.rebuild_applied)).toBeLessThan(2000);
+
+    const runner = runnerFor({ store, db }, [{}], options);
+    await runner.start();
+    await runner.waitUntilCaughtUp(20_000);
+    expect(await snapshot(db, runner)).toEqual(expected(events));
+    expect((await runner.status())[0]).toMatchObject({ generation: 2, applied: 2000, rebuilding: false });
+  }, 60_000);
+
   it('passes unhandled events over without applying them, but checkpoints past them', async () => {
     const { store, db } = await open();
     const events = await appendEvents(store, 400);

@@ -33,6 +33,14 @@ export interface ProjectionRunnerOptions {
    * Default 4000.
    */
   readonly rebuildCommitMs?: number;
+  /**
+   * A projection never built, first taken over on a log holding more events than this, is built
+   * as a rebuild is (pages gathered into large transactions, the projection's builder) instead of
+   * followed from the first event in transactions of `batchSize`, which is many times slower (a
+   * first deployment on a long log, a restore). Its empty first generation stays as it is
+   * meanwhile (views list nobody) and is swapped out at the head. Default 20000.
+   */
+  readonly firstBuildAsRebuildAbove?: number;
   /** How often an idle projection looks for new events (`notify()` wakes it at once). Default 200. */
   readonly pollIntervalMs?: number;
   /** Ownership renewal, rebuild requests from other processes, retired table clean-up. Default 1000. */
@@ -102,7 +110,10 @@ interface Worker {
   rebuild?: Generation;
   /** The projection's builder for the rebuild generation, while one is in progress. */
   builder?: { readonly generation: number; checkpoint: Position | null; readonly builder: ProjectionBuilder };
-  /** Built by an older version: this code cannot update it, so it serves as is until the swap. */
+  /**
+   * Does not follow the log; serves as is until a rebuild swaps in at the head: built by an older
+   * version (this code cannot update it), or never built (a first build done as a rebuild).
+   */
   frozen: boolean;
   /** Built by a newer version than this code: left to a process running that version. */
   blocked: boolean;
@@ -178,6 +189,7 @@ export class ProjectionRunner {
       rebuildBatchSize: options.rebuildBatchSize ?? 2000,
       rebuildCommitEvents: options.rebuildCommitEvents ?? 400_000,
       rebuildCommitMs: options.rebuildCommitMs ?? 4000,
+      firstBuildAsRebuildAbove: options.firstBuildAsRebuildAbove ?? 20_000,
       pollIntervalMs: options.pollIntervalMs ?? 200,
       controlIntervalMs: options.controlIntervalMs ?? 1000,
       leaseTtlMs: options.leaseTtlMs ?? 15_000,
@@ -489,8 +501,20 @@ export class ProjectionRunner {
           };
     worker.frozen = version < projection.version;
     worker.rebuildRequested = worker.rebuildRequested || Number(row.rebuild_requested) === 1;
+    // Never built (see firstBuildAsRebuildAbove): its first generation does not move, and the
+    // rebuild swaps in at the head. A rebuild of this version already under way is the first
+    // build of an earlier holder, resumed.
+    const firstBuild =
+      !worker.frozen &&
+      worker.active.checkpoint === null &&
+      worker.active.applied === 0 &&
+      (worker.rebuild?.version === projection.version || (await this.store.countAfter(null)) > this.options.firstBuildAsRebuildAbove);
+    if (firstBuild) {
+      worker.frozen = true;
+      this.options.log(`projection ${projection.name}: first build, as a rebuild`);
+    }
     if (worker.frozen && worker.rebuild?.version !== projection.version) {
-      this.options.log(`projection ${projection.name}: version ${version} → ${projection.version}, rebuilding`);
+      if (!firstBuild) this.options.log(`projection ${projection.name}: version ${version} → ${projection.version}, rebuilding`);
       await this.startRebuild(worker);
     } else if (worker.rebuild && worker.rebuild.version !== projection.version) {
       await this.startRebuild(worker);
