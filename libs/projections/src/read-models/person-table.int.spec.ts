@@ -1,7 +1,7 @@
 import type { OpenedEventStore, SqlDialect, SqlExecutor } from '@kedja/event-store';
 import type { Projection, ProjectionBuilder } from '../projection';
 import { ProjectionRunner } from '../runner/projection-runner';
-import { simulatedEvents } from '../testing/simulated-population';
+import { appendSimulated, simulatedEvents } from '../testing/simulated-population';
 import { describeEachStore, newTestStore, type StoreKind, type TestStore } from '../testing/test-stores';
 import { chainGapsSpec } from './chain-gaps';
 import { countyOverviewSpec } from './county-overview';
@@ -36,22 +36,7 @@ describeEachStore('person views rebuilt with their builder', (kind: StoreKind) =
   it('gives the rows applied live, across many transactions, a failure part-way and forgotten persons', async () => {
     const { store, db } = opened;
     const events = simulatedEvents(150, 17);
-    const versions = new Map<string, number>();
-    for (let i = 0; i < events.length; i += 200) {
-      const batch = events.slice(i, i + 200);
-      const appends = new Map<string, typeof batch[number]['event'][]>();
-      for (const { streamId, event } of batch) {
-        if (!appends.has(streamId)) appends.set(streamId, []);
-        appends.get(streamId)?.push(event);
-      }
-      await store.appendMany(
-        [...appends].map(([streamId, list]) => {
-          const before = versions.get(streamId) ?? 0;
-          versions.set(streamId, before + list.length);
-          return { streamId, events: list, options: { expectedVersion: before === 0 ? 'no-stream' : before } };
-        }),
-      );
-    }
+    await appendSimulated(store, events);
     expect(events.some(({ event }) => event.type === 'EventRetracted')).toBe(true);
 
     // Lets a builder fail once in the rebuild, after some of its transactions committed, and

@@ -1,4 +1,4 @@
-import type { NewEvent } from '@kedja/event-store';
+import type { EventStore, NewEvent } from '@kedja/event-store';
 import { simulate } from '@kedja/simulator';
 
 export interface SimulatedEvent {
@@ -37,4 +37,26 @@ export function simulatedEvents(persons: number, seed: number): SimulatedEvent[]
     });
   }
   return out;
+}
+
+/**
+ * Appends simulated events as the recorder would: in feed order, `batch` events per `appendMany`,
+ * grouped per person inside a batch, each stream at its expected version.
+ */
+export async function appendSimulated(store: EventStore, events: readonly SimulatedEvent[], batch = 200): Promise<void> {
+  const versions = new Map<string, number>();
+  for (let i = 0; i < events.length; i += batch) {
+    const appends = new Map<string, NewEvent[]>();
+    for (const { streamId, event } of events.slice(i, i + batch)) {
+      if (!appends.has(streamId)) appends.set(streamId, []);
+      appends.get(streamId)?.push(event);
+    }
+    await store.appendMany(
+      [...appends].map(([streamId, list]) => {
+        const before = versions.get(streamId) ?? 0;
+        versions.set(streamId, before + list.length);
+        return { streamId, events: list, options: { expectedVersion: before === 0 ? 'no-stream' : before } };
+      }),
+    );
+  }
 }

@@ -1,6 +1,6 @@
 import type { OpenedEventStore, SqlExecutor } from '@kedja/event-store';
 import { ProjectionRunner } from '../../runner/projection-runner';
-import { simulatedEvents } from '../../testing/simulated-population';
+import { appendSimulated, simulatedEvents } from '../../testing/simulated-population';
 import { describeEachStore, newTestStore, type StoreKind, type TestStore } from '../../testing/test-stores';
 import { ANALYTICS_TABLE, analyticsHistoriesProjection, appendToRow, type AnalyticsRow } from './analytics-histories';
 
@@ -35,21 +35,7 @@ describeEachStore('analytics histories written live and rebuilt', (kind: StoreKi
   it('holds each person’s fold of the log, after live application and after rebuilds in one and in several transactions', async () => {
     const { store, db } = opened;
     const events = simulatedEvents(120, 29);
-    const versions = new Map<string, number>();
-    for (let i = 0; i < events.length; i += 200) {
-      const appends = new Map<string, (typeof events)[number]['event'][]>();
-      for (const { streamId, event } of events.slice(i, i + 200)) {
-        if (!appends.has(streamId)) appends.set(streamId, []);
-        appends.get(streamId)?.push(event);
-      }
-      await store.appendMany(
-        [...appends].map(([streamId, list]) => {
-          const before = versions.get(streamId) ?? 0;
-          versions.set(streamId, before + list.length);
-          return { streamId, events: list, options: { expectedVersion: before === 0 ? 'no-stream' : before } };
-        }),
-      );
-    }
+    await appendSimulated(store, events);
 
     // The reference: every stored event folded per person in log order.
     const expected = new Map<string, AnalyticsRow>();
