@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { filterTimeline, parseActorRef, type ActorRef } from '@kedja/access';
 import type { EventStore, IdentityClaim, NewEvent, StreamAppend } from '@kedja/event-store';
 import { simulate } from '@kedja/simulator';
+import { storedForm } from '../../../libs/projections/src/testing/simulated-population';
 
 /**
  * A simulated population as the store would hold it after recording, built without the recorder
@@ -79,15 +80,7 @@ export function buildDataSet(options: { persons: number; seed: number; batchEven
     pending.push({
       streamId,
       claims,
-      event: {
-        eventId: e.id,
-        source: e.source,
-        type: e.type,
-        eventTime: new Date(e.time).toISOString(),
-        recordedTime: new Date(e.recordedtime).toISOString(),
-        data: e.data,
-        metadata: { actor: e.actor, postedBy: 'bench' },
-      },
+      event: storedForm(e, { actor: e.actor, postedBy: 'bench' }),
     });
     history.get(streamId)!.push({ id: e.id, source: e.source, type: e.type, time: e.time, data: e.data });
     events++;

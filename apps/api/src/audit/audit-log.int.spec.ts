@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
-import { openEventStore, quoteIdentifier, type OpenedEventStore, type SqliteDatabase } from '@kedja/event-store';
-import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../libs/event-store/src/contract/postgres-test-support';
+import { openEventStore, type OpenedEventStore, type SqliteDatabase } from '@kedja/event-store';
+import { describePostgres } from '../../../../libs/event-store/src/contract/postgres-test-support';
+import { newTestStore } from '../../../../libs/projections/src/testing/test-stores';
 import type { KedjaRuntime } from '../runtime/runtime';
 import { AuditLog, type AuditEntry } from './audit-log';
 import type { SqliteAuditWriter } from './sqlite-audit-writer';
@@ -125,16 +125,8 @@ describe('AuditLog [sqlite]', () => {
 
 describePostgres('AuditLog [postgres]', () => {
   suite(async () => {
-    const schema = randomSchemaName('kedja_audit');
-    const opened = await openEventStore({ kind: 'postgres', connectionString: POSTGRES_TEST_URL, schema });
-    return {
-      opened,
-      cleanup: async () => {
-        const client = new Client({ connectionString: POSTGRES_TEST_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-        await client.end();
-      },
-    };
+    // A fresh schema (the projections' test stores).
+    const store = newTestStore('postgres');
+    return { opened: await store.open(), cleanup: () => store.cleanup() };
   });
 });

@@ -1,9 +1,25 @@
-import type { EventStore, NewEvent } from '@kedja/event-store';
-import { simulate } from '@kedja/simulator';
+import type { EventMetadata, EventStore, NewEvent } from '@kedja/event-store';
+import { simulate, type CloudEventJson } from '@kedja/simulator';
 
 export interface SimulatedEvent {
   readonly streamId: string;
   readonly event: NewEvent;
+}
+
+/**
+ * A simulated event as the recorder stores it (canonical UTC times, the recording time the
+ * simulator gives it), with `metadata`; validation and rules are not applied.
+ */
+export function storedForm(e: CloudEventJson, metadata: EventMetadata): NewEvent {
+  return {
+    eventId: e.id,
+    source: e.source,
+    type: e.type,
+    eventTime: new Date(e.time).toISOString(),
+    recordedTime: new Date(e.recordedtime).toISOString(),
+    data: e.data,
+    metadata,
+  };
 }
 
 /**
@@ -23,18 +39,7 @@ export function simulatedEvents(persons: number, seed: number): SimulatedEvent[]
     }
     if (streamId === undefined) throw new Error(`simulated event ${e.id}: no stream for ${e.subject}`);
     if (e.type === 'PopulationRegistered') streamOf.set(`pnr:${String(e.data.personalIdentityNumber)}`, streamId);
-    out.push({
-      streamId,
-      event: {
-        eventId: e.id,
-        source: e.source,
-        type: e.type,
-        eventTime: new Date(e.time).toISOString(),
-        recordedTime: new Date(e.recordedtime).toISOString(),
-        data: e.data,
-        metadata: { actor: e.actor },
-      },
-    });
+    out.push({ streamId, event: storedForm(e, { actor: e.actor }) });
   }
   return out;
 }

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { Client } from 'pg';
-import { SqliteDatabase, openEventStore, quoteIdentifier, type EventStore, type NewEvent, type OpenedEventStore, type StoredEvent } from '@kedja/event-store';
+import { SqliteDatabase, type EventStore, type NewEvent, type OpenedEventStore, type StoredEvent } from '@kedja/event-store';
 import type { ActorRef } from '@kedja/access';
-import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../../libs/event-store/src/contract/postgres-test-support';
+import { describePostgres } from '../../../../../libs/event-store/src/contract/postgres-test-support';
+import { newTestStore, type StoreKind } from '../../../../../libs/projections/src/testing/test-stores';
 import { buildDataSet, loadDataSet } from '../../../../../test/bench/support/reading-data';
 import type { TimelineItem } from '../person-record';
 import type { KedjaRuntime } from '../../runtime/runtime';
@@ -167,26 +164,11 @@ function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Pr
   });
 }
 
-describe('readPersonStream [sqlite]', () => {
-  suite(async () => {
-    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'kedja-person-stream-'));
-    const opened = await openEventStore({ kind: 'sqlite', file: path.join(directory, 'store.db'), synchronous: 'NORMAL' });
-    return { opened, cleanup: async () => fs.rmSync(directory, { recursive: true, force: true }) };
-  });
-});
+// A fresh SQLite file or PostgreSQL schema each (the projections' test stores).
+const freshStore = (kind: StoreKind) => async () => {
+  const store = newTestStore(kind);
+  return { opened: await store.open(), cleanup: () => store.cleanup() };
+};
 
-describePostgres('readPersonStream [postgres]', () => {
-  suite(async () => {
-    const schema = randomSchemaName('kedja_person_stream');
-    const opened = await openEventStore({ kind: 'postgres', connectionString: POSTGRES_TEST_URL, schema });
-    return {
-      opened,
-      cleanup: async () => {
-        const client = new Client({ connectionString: POSTGRES_TEST_URL });
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
-        await client.end();
-      },
-    };
-  });
-});
+describe('readPersonStream [sqlite]', () => suite(freshStore('sqlite')));
+describePostgres('readPersonStream [postgres]', () => suite(freshStore('postgres')));
