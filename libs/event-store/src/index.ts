@@ -8,7 +8,7 @@ export type { PostgresDatabaseOptions } from './sql/postgres-database';
 export { runMigrations } from './sql/migrations';
 export { binaryNullableTextArray, binaryTextArray } from './sql/postgres-binary-array';
 export type { MigrationStep } from './sql/migrations';
-export { canonicalJson, normaliseTime } from './sql/sql-event-store';
+export { canonicalJson, normaliseTime, readLogStreams } from './sql/sql-event-store';
 export type { SqlEventStoreOptions } from './sql/sql-event-store';
 export { SqliteEventStore } from './sqlite-event-store';
 export { PostgresEventStore, APPEND_LOCK_KEY } from './postgres-event-store';

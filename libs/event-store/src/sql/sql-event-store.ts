@@ -24,7 +24,7 @@ import {
 } from '../event-store.port';
 import { MigrationStep } from './migrations';
 import { CREATE_APPEND_FUNCTION, DROP_JSON_APPEND_FUNCTION } from './postgres-append-function';
-import { SqlDatabase } from './sql-database';
+import { SqlDatabase, type SqlExecutor } from './sql-database';
 
 export interface SqlEventStoreOptions {
   /** How often a live subscription looks for appends made by other processes. */
@@ -145,6 +145,59 @@ function tupleToLogEvent(row: LogTuple): LogEvent {
     recordedTime: row[7],
     receivedTime: row[8],
     data: JSON.parse(row[9]),
+  };
+}
+
+/**
+ * The log events of `streamIds` recorded at or before `upTo`, each stream in recording order (a
+ * requested stream with none maps to an empty list), read through `executor`: inside the caller's
+ * transaction, where a projection refolds the people a batch touches from the log itself rather
+ * than from a copy of their history kept in its own tables. Events at or before a projection's
+ * batch are committed and immutable, so this reads the same whatever the transaction.
+ */
+export async function readLogStreams(executor: SqlExecutor, streamIds: readonly string[], upTo: Position): Promise<Map<string, LogEvent[]>> {
+  const streams = new Map<string, LogEvent[]>();
+  for (const streamId of streamIds) streams.set(streamId, []);
+  if (streams.size === 0) return streams;
+  const through = parsePosition(upTo);
+  const collect = (rows: readonly LogRow[]) => {
+    for (const row of rows) streams.get(row.stream_id)?.push(logRowToEvent(row));
+  };
+  if (executor.dialect === 'postgres') {
+    collect(
+      await executor.query<LogRow>(`${LOG_SELECT} WHERE stream_id = ANY($1::text[]) AND position <= $2 ORDER BY stream_id, stream_version`, [
+        [...streams.keys()],
+        String(through),
+      ]),
+    );
+    return streams;
+  }
+  // Fixed chunk sizes (padded with repeats), so SQLite prepares a handful of statements at most.
+  for (const chunk of chunked([...streams.keys()])) {
+    collect(
+      await executor.query<LogRow>(`${LOG_SELECT} WHERE stream_id IN (${tuples(chunk.length, 1)}) AND position <= $${chunk.length + 1} ORDER BY stream_id, stream_version`, [
+        ...chunk,
+        through,
+      ]),
+    );
+  }
+  return streams;
+}
+
+type LogRow = Omit<EventRow, 'metadata'>;
+
+function logRowToEvent(row: LogRow): LogEvent {
+  return {
+    position: String(row.position),
+    streamId: row.stream_id,
+    streamVersion: Number(row.stream_version),
+    eventId: row.event_id,
+    source: row.source,
+    type: row.type,
+    eventTime: row.event_time,
+    recordedTime: row.recorded_time,
+    receivedTime: row.received_time,
+    data: JSON.parse(row.data),
   };
 }
 

@@ -8,8 +8,9 @@ import { openGaps, type GapAnchor } from './gaps';
  */
 export const chainGapsSpec: PersonViewSpec = {
   name: 'chain_gaps',
-  // 2: histories stored as arrays per event, without the actor.
-  version: 2,
+  // 2: histories stored as arrays per event, without the actor. 3: no history column (people
+  // are refolded from the log).
+  version: 3,
   table: 'chain_gap_persons',
   columns: [],
   indexes: [],

@@ -39,8 +39,9 @@ export interface OverviewDetail {
  */
 export const countyOverviewSpec: PersonViewSpec = {
   name: 'county_overview',
-  // 2: histories stored as arrays per event, without the actor.
-  version: 2,
+  // 2: histories stored as arrays per event, without the actor. 3: no history column (people
+  // are refolded from the log).
+  version: 3,
   table: 'county_overview',
   columns: [
     { name: 'municipality_code', type: 'TEXT' },

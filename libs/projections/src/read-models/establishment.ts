@@ -34,8 +34,9 @@ export interface EstablishmentDetail {
 /** Active programme participants and what they are doing now (Arbetsförmedlingen's question). */
 export const establishmentSpec: PersonViewSpec = {
   name: 'establishment',
-  // 2: histories stored as arrays per event, without the actor.
-  version: 2,
+  // 2: histories stored as arrays per event, without the actor. 3: no history column (people
+  // are refolded from the log).
+  version: 3,
   table: 'establishment',
   columns: [{ name: 'planned_end', type: 'TEXT' }],
   indexes: ['listed, planned_end, person_id'],

@@ -4,11 +4,11 @@ import type { LogEvent } from '@kedja/event-store';
 import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
 
 /**
- * What a view row keeps of a person's history so that it can fold the person again when an event
- * is retracted or reported late: the effective events in recording order, minus what no view
- * needs (the actor, among others). Direct identifiers (the personnummer) and citizenship are
- * dropped: a read model must not become a second copy of them (erasure reaches the log, not every
- * table), and health facts are left out because no view is built on them.
+ * What a view holds of a person's history while folding them (in memory; rows keep none), so it
+ * can fold the person again when an event is retracted or reported late: the effective events in
+ * recording order, minus what no view needs (the actor, among others). Direct identifiers (the
+ * personnummer) and citizenship are dropped, so nothing derived from the history can carry them,
+ * and health facts are left out because no view is built on them.
  */
 export interface CompactEvent {
   readonly eventId: string;
@@ -33,18 +33,6 @@ export function compact(event: LogEvent): CompactEvent {
     }
   }
   return { eventId: event.eventId, source: event.source, type: event.type, time: event.eventTime, data };
-}
-
-/**
- * The stored form of a history: one array per event instead of an object, so the key names are
- * not repeated in every row (the rows are most of what a rebuild writes).
- */
-export function encodeHistory(history: readonly CompactEvent[]): string {
-  return JSON.stringify(history.map((e) => [e.eventId, e.source, e.type, e.time, e.data]));
-}
-
-export function decodeHistory(text: string): CompactEvent[] {
-  return (JSON.parse(text) as [string, string, string, string, Record<string, unknown>][]).map(([eventId, source, type, time, data]) => ({ eventId, source, type, time, data }));
 }
 
 /** The history after one more event: a retraction removes its target (same source and id). */

@@ -1,4 +1,4 @@
-import type { OpenedEventStore, SqlDialect, SqlExecutor } from '@kedja/event-store';
+import { readLogStreams, type OpenedEventStore, type SqlDialect, type SqlExecutor } from '@kedja/event-store';
 import type { Projection, ProjectionBuilder } from '../projection';
 import { ProjectionRunner } from '../runner/projection-runner';
 import { appendSimulated, simulatedEvents } from '../testing/simulated-population';
@@ -91,4 +91,30 @@ describeEachStore('person views rebuilt with their builder', (kind: StoreKind) =
     expect(rebuilt).toEqual(live);
     expect(await runner.tableNames(projections[0].name)).toMatchObject({ chain_gaps: 'chain_gaps_g2' });
   }, 120_000);
+
+  it('refolds people from the log: readLogStreams gives each stream in recording order, up to a position, inside a transaction', async () => {
+    const { store, db } = opened;
+    const events = simulatedEvents(40, 5);
+    await appendSimulated(store, events);
+    const log: Awaited<ReturnType<typeof store.readAllWithoutMetadata>>['events'][number][] = [];
+    for (let after: string | null = null; ; ) {
+      const page = await store.readAllWithoutMetadata({ after, limit: 1000 });
+      if (page.events.length === 0) break;
+      log.push(...page.events);
+      after = page.last;
+    }
+    const upTo = log[Math.floor(log.length / 2)].position;
+    const ids = [...new Set(log.map((e) => e.streamId))];
+    // Inside a write transaction, as a projection's apply reads it (on SQLite a read outside it
+    // would wait for the transaction to end).
+    const streams = await db.transaction((tx) => readLogStreams(tx, [...ids, 'nobody'], upTo));
+    expect([...streams.keys()]).toEqual([...ids, 'nobody']);
+    expect(streams.get('nobody')).toEqual([]);
+    for (const id of ids) {
+      const expected = log.filter((e) => e.streamId === id && BigInt(e.position) <= BigInt(upTo));
+      expect(streams.get(id)).toEqual(expected);
+    }
+    expect([...streams.values()].reduce((n, list) => n + list.length, 0)).toBe(log.findIndex((e) => e.position === upTo) + 1);
+    expect(await db.transaction((tx) => readLogStreams(tx, [], upTo))).toEqual(new Map());
+  });
 });

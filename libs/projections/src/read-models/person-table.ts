@@ -1,7 +1,7 @@
 import type { PersonFacts } from '@kedja/chain';
-import { binaryNullableTextArray, type LogEvent, type SqlDialect, type SqlExecutor } from '@kedja/event-store';
+import { binaryNullableTextArray, readLogStreams, type LogEvent, type SqlDialect, type SqlExecutor } from '@kedja/event-store';
 import type { Projection, ProjectionBuilder } from '../projection';
-import { addEvent, addToHistory, decodeHistory, emptyPersonState, encodeHistory, factsOf, placementOf, stateOf, type CompactEvent, type PersonState, type Placement } from './person-history';
+import { addEvent, addToHistory, emptyPersonState, factsOf, placementOf, type CompactEvent, type PersonState, type Placement } from './person-history';
 
 export type ColumnValue = string | number | null;
 
@@ -36,9 +36,11 @@ export interface PersonViewSpec {
 }
 
 /**
- * One row per person. It keeps the person's compact history, so every event (a retraction or a
- * late report included) refolds the person from scratch: the derived columns are always what the
- * effective history says, never an increment that a retraction would have to undo.
+ * One row per person, derived from the person's whole effective history: every batch refolds the
+ * people it touches from their events in the log (a retraction or a late report included), so the
+ * derived columns are always what the history says, never an increment that a retraction would
+ * have to undo. The row keeps no copy of the history: the log is it, and a copy in each of five
+ * views was most of what a rebuild wrote (and five more places holding a person's facts).
  */
 export interface PersonRow {
   readonly personId: string;
@@ -53,7 +55,7 @@ export function evolvePersonRow(spec: Pick<PersonViewSpec, 'derive'>, row: Perso
   return { personId: event.streamId, history, placement: placementOf(history, facts), derived: spec.derive(facts, history) };
 }
 
-const BASE_COLUMNS = ['person_id', 'history', 'listed', 'residence_municipality', 'open_assignment', 'residence_county', 'mandates', 'detail'];
+const BASE_COLUMNS = ['person_id', 'listed', 'residence_municipality', 'open_assignment', 'residence_county', 'mandates', 'detail'];
 
 function indexName(table: string, i: number): string {
   return `${table}_i${i}`;
@@ -83,7 +85,7 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
       const t = physical[spec.table];
       const ddl = [
         `CREATE TABLE ${t} (
-           person_id TEXT PRIMARY KEY, history TEXT NOT NULL, listed INTEGER NOT NULL,
+           person_id TEXT PRIMARY KEY, listed INTEGER NOT NULL,
            residence_municipality TEXT, open_assignment TEXT, residence_county TEXT, mandates TEXT NOT NULL, detail TEXT
            ${spec.columns.map((c) => `, ${c.name} ${c.type}`).join('')})`,
         `CREATE INDEX ${indexName(t, 0)} ON ${t} (residence_municipality)`,
@@ -101,19 +103,25 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
       return ddl;
     },
     async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
-      // Per batch: one read of the touched persons' rows, one full fold per person from the stored
-      // history and `addEvent` for the batch's events, and multi-row writes; on PostgreSQL each
-      // statement is a round trip.
-      const byPerson = groupByPerson(events);
-      const stored = await writer.readHistories(tx, physical, [...byPerson.keys()]);
+      // Per batch: one read of the touched persons' events from the log, up to the batch's last
+      // (their later events come in later batches), one fold per person, and multi-row writes; on
+      // PostgreSQL each statement is a round trip. A person has a row already exactly when an
+      // earlier batch held one of their events.
+      if (events.length === 0) return;
+      const firstInBatch = new Map<string, number>();
+      for (const e of events) if (!firstInBatch.has(e.streamId)) firstInBatch.set(e.streamId, Number(e.position));
+      const streams = await readLogStreams(tx, [...firstInBatch.keys()], events[events.length - 1].position);
       const rows: PersonRow[] = [];
-      for (const [personId, personEvents] of byPerson) {
-        const history = stored.get(personId);
-        let state = history ? stateOf(history) : emptyPersonState();
-        for (const e of personEvents) state = addEvent(state, e);
+      const existing = new Set<string>();
+      for (const [personId, first] of firstInBatch) {
+        let state = emptyPersonState();
+        for (const e of streams.get(personId) ?? []) {
+          if (Number(e.position) < first) existing.add(personId);
+          state = addEvent(state, e);
+        }
         rows.push(rowOf(spec, personId, state));
       }
-      await writer.write(tx, physical, rows, (personId) => stored.has(personId));
+      await writer.write(tx, physical, rows, (personId) => existing.has(personId));
     },
     openBuilder(physical: Readonly<Record<string, string>>, _dialect: SqlDialect, fresh: boolean): ProjectionBuilder {
       return new PersonViewBuilder(spec, writer, physical, fresh, builderMaxPersons);
@@ -121,19 +129,9 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
   };
 }
 
-function groupByPerson(events: readonly LogEvent[]): Map<string, LogEvent[]> {
-  const byPerson = new Map<string, LogEvent[]>();
-  for (const e of events) {
-    const list = byPerson.get(e.streamId);
-    if (list) list.push(e);
-    else byPerson.set(e.streamId, [e]);
-  }
-  return byPerson;
-}
-
 /**
  * How many persons a rebuild keeps in memory between its transactions (a few kB each); past it
- * the builder forgets them after a commit and reads the rows of those it meets again.
+ * the builder forgets them after a commit and refolds those it meets again from the log.
  */
 export const BUILDER_MAX_PERSONS = 50_000;
 
@@ -141,8 +139,8 @@ export const BUILDER_MAX_PERSONS = 50_000;
  * Fills a fresh generation during a rebuild: the persons' states stay in memory across pages and
  * transactions, so each event is folded once (`addEvent`: a chain `step`, or a refold for a
  * retraction or a late event) and each touched row is written once per transaction, never read.
- * A builder opened on tables that already hold rows (a rebuild resumed at a checkpoint) reads a
- * person's row the first time it meets them, as `apply` does.
+ * A builder opened on tables that already hold rows (a rebuild resumed at a checkpoint), or that
+ * has forgotten whom it met, refolds a person it does not hold from the log, as `apply` does.
  */
 interface BuilderEntry {
   state: PersonState;
@@ -154,10 +152,13 @@ interface BuilderEntry {
 
 class PersonViewBuilder implements ProjectionBuilder {
   private readonly entries = new Map<string, BuilderEntry>();
-  /** Events of persons whose row has not been read yet (only when the tables were not fresh). */
-  private readonly unread = new Map<string, LogEvent[]>();
+  /** Persons met since the last commit but not held (only when `complete` is false): refolded from the log at `write`. */
+  private readonly unheld = new Set<string>();
   private dirty: BuilderEntry[] = [];
   private dirtyIds: string[] = [];
+  /** The last position given to `add`, and the last one committed (events at or before it have rows). */
+  private lastAdded: string | undefined;
+  private committedThrough: number | undefined;
 
   constructor(
     private readonly spec: PersonViewSpec,
@@ -169,6 +170,10 @@ class PersonViewBuilder implements ProjectionBuilder {
   ) {}
 
   add(events: readonly LogEvent[]): void {
+    if (events.length === 0) return;
+    // The first page starts just after what the tables held when this builder was opened.
+    if (this.committedThrough === undefined) this.committedThrough = Number(events[0].position) - 1;
+    this.lastAdded = events[events.length - 1].position;
     for (const e of events) {
       const personId = e.streamId;
       const entry = this.entries.get(personId);
@@ -180,25 +185,28 @@ class PersonViewBuilder implements ProjectionBuilder {
         this.entries.set(personId, created);
         this.markDirty(personId, created);
       } else {
-        const list = this.unread.get(personId);
-        if (list) list.push(e);
-        else this.unread.set(personId, [e]);
+        this.unheld.add(personId);
       }
     }
   }
 
   async write(tx: SqlExecutor): Promise<void> {
-    if (this.unread.size > 0) {
-      const stored = await this.writer.readHistories(tx, this.physical, [...this.unread.keys()]);
-      for (const [personId, events] of this.unread) {
-        const history = stored.get(personId);
-        let state = history ? stateOf(history) : emptyPersonState();
-        for (const e of events) state = addEvent(state, e);
-        const entry: BuilderEntry = { state, dirty: false, written: history !== undefined };
+    if (this.unheld.size > 0 && this.lastAdded !== undefined) {
+      // Their whole history up to the last page, so the events of this transaction included.
+      const streams = await readLogStreams(tx, [...this.unheld], this.lastAdded);
+      const committedThrough = this.committedThrough as number;
+      for (const personId of this.unheld) {
+        let state = emptyPersonState();
+        let written = false;
+        for (const e of streams.get(personId) ?? []) {
+          if (Number(e.position) <= committedThrough) written = true;
+          state = addEvent(state, e);
+        }
+        const entry: BuilderEntry = { state, dirty: false, written };
         this.entries.set(personId, entry);
         this.markDirty(personId, entry);
       }
-      this.unread.clear();
+      this.unheld.clear();
     }
     const rows = this.dirty.map((entry, i) => rowOf(this.spec, this.dirtyIds[i], entry.state));
     const written = new Set(this.dirtyIds.filter((_, i) => this.dirty[i].written));
@@ -212,6 +220,7 @@ class PersonViewBuilder implements ProjectionBuilder {
     }
     this.dirty = [];
     this.dirtyIds = [];
+    if (this.lastAdded !== undefined) this.committedThrough = Number(this.lastAdded);
     if (this.entries.size > this.maxPersons) {
       this.entries.clear();
       this.complete = false;
@@ -238,25 +247,6 @@ class PersonTableWriter {
     this.childColumns = [{ name: 'person_id', type: 'TEXT' }, ...(spec.children?.columns ?? [])];
   }
 
-  async readHistories(tx: SqlExecutor, physical: Readonly<Record<string, string>>, ids: readonly string[]): Promise<Map<string, CompactEvent[]>> {
-    const t = physical[this.spec.table];
-    const stored = new Map<string, CompactEvent[]>();
-    if (ids.length === 0) return stored;
-    if (tx.dialect === 'postgres') {
-      const found = await tx.query<{ person_id: string; history: string }>(`SELECT person_id, history FROM ${t} WHERE person_id = ANY($1::text[])`, [ids]);
-      for (const f of found) stored.set(f.person_id, decodeHistory(f.history));
-      return stored;
-    }
-    for (const chunk of chunks(ids, READ_CHUNK)) {
-      const found = await tx.query<{ person_id: string; history: string }>(
-        `SELECT person_id, history FROM ${t} WHERE person_id IN (${chunk.map((_, i) => `$${i + 1}`).join(', ')})`,
-        chunk,
-      );
-      for (const f of found) stored.set(f.person_id, decodeHistory(f.history));
-    }
-    return stored;
-  }
-
   /**
    * Upserts the rows and replaces their child rows. `mayExist` says which persons may already
    * have a row, and so child rows to delete (a person new to the tables has neither).
@@ -267,7 +257,6 @@ class PersonTableWriter {
     const t = physical[spec.table];
     const toValues = (row: PersonRow): ColumnValue[] => [
       row.personId,
-      encodeHistory(row.history),
       row.derived ? 1 : 0,
       row.placement.residenceMunicipality,
       row.placement.openAssignment,
@@ -347,14 +336,6 @@ async function insertRows<T>(
   for (const row of rows) await tx.execute(sql, toValues(row));
 }
 
-/** Persons per `IN (...)` read on SQLite, well under its bound-parameter limit (32,766). */
-const READ_CHUNK = 500;
 /** Rows per statement on PostgreSQL: small enough that gathering one overlaps the server's work on the last. */
 const PG_ROWS_PER_STATEMENT = 2000;
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
 

@@ -81,8 +81,9 @@ function byTime<E extends { readonly time: string }>(history: readonly E[]): E[]
 /** Everyone a municipality holds (residents and open assignments) with the status of each step. */
 export const residentsSpec: PersonViewSpec = {
   name: 'municipality_residents',
-  // 2: histories stored as arrays per event, without the actor.
-  version: 2,
+  // 2: histories stored as arrays per event, without the actor. 3: no history column (people
+  // are refolded from the log).
+  version: 3,
   table: 'municipality_residents',
   columns: [],
   indexes: [],

@@ -16,8 +16,9 @@ export interface SettlementQueueDetail {
  */
 export const settlementQueueSpec: PersonViewSpec = {
   name: 'settlement_queue',
-  // 2: histories stored as arrays per event, without the actor.
-  version: 2,
+  // 2: histories stored as arrays per event, without the actor. 3: no history column (people
+  // are refolded from the log).
+  version: 3,
   table: 'settlement_queue',
   columns: [{ name: 'permit_at', type: 'TEXT' }],
   indexes: ['listed, permit_at, person_id'],
