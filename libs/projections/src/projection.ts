@@ -64,6 +64,26 @@ export function validateProjection(projection: Projection): void {
   }
 }
 
+const CREATE_INDEX = /^\s*CREATE\s+INDEX\s+(IF\s+NOT\s+EXISTS\s+)?/i;
+
+/**
+ * A projection's DDL split into its tables (with their constraints, unique indexes included) and
+ * its plain secondary indexes, the latter made safe to run again (`IF NOT EXISTS`). A rebuild
+ * filled by a builder creates those indexes only before its swap: nobody reads a fresh generation
+ * while it is built (the builder holds what it needs in memory), and an index built from the
+ * finished table, one sort, costs less than keeping it up to date through every insert.
+ */
+export function splitDdl(ddl: readonly string[]): { tables: string[]; indexes: string[] } {
+  const tables: string[] = [];
+  const indexes: string[] = [];
+  for (const sql of ddl) {
+    const match = CREATE_INDEX.exec(sql);
+    if (match) indexes.push(`CREATE INDEX IF NOT EXISTS ${sql.slice(match[0].length)}`);
+    else tables.push(sql);
+  }
+  return { tables, indexes };
+}
+
 export function physicalTables(projection: Projection, generation: number): Record<string, string> {
   const physical: Record<string, string> = {};
   for (const table of projection.tables) physical[table] = `${table}_g${generation}`;

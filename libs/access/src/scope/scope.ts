@@ -1,4 +1,4 @@
-import { type ActorRef, countyOfMunicipalityCode } from '../principal/actor';
+import { type ActorRef, type NationalAgency, countyOfMunicipalityCode } from '../principal/actor';
 import { categoryOf, visibleEvent } from '../visibility/policy';
 
 export interface ScopedEvent {
@@ -81,8 +81,8 @@ const hasAny = (history: readonly ScopedEvent[], test: (e: ScopedEvent) => boole
 
 const LABOUR_OR_ALLOWANCE: ReadonlySet<string> = new Set(['labour', 'allowance']);
 
-// Which of a person's (non-retracted) events the actor may see at all, before field filtering.
-// The national agencies' mandates (DOMAIN.md "Actors", what each needs to see):
+// The national agencies' mandates (DOMAIN.md "Actors", what each needs to see), as the event that
+// brings a person into one:
 // - migrationsverket: its own cases, i.e. anyone with a migration-category event;
 // - skatteverket: anyone population-registered (it sees identifiers only);
 // - arbetsformedlingen: people with a permit "who are or may be in the programme": anyone granted
@@ -90,6 +90,31 @@ const LABOUR_OR_ALLOWANCE: ReadonlySet<string> = new Set(['labour', 'allowance']
 // - forsakringskassan: programme participants: anyone who started the programme or was granted
 //   the establishment allowance.
 // National agencies see the whole history of a person in their mandate; there is no cut-off.
+const MANDATE: Readonly<Record<NationalAgency, (e: ScopedEvent) => boolean>> = {
+  migrationsverket: (e) => categoryOf(e.type) === 'migration',
+  skatteverket: (e) => categoryOf(e.type) === 'registration',
+  arbetsformedlingen: (e) => e.type === 'ResidencePermitGranted' || LABOUR_OR_ALLOWANCE.has(categoryOf(e.type) ?? ''),
+  forsakringskassan: (e) => e.type === 'EstablishmentProgrammeStarted' || e.type === 'EstablishmentAllowanceGranted',
+};
+
+/**
+ * `scopeFor(actor, history).inScope` without working out which events: what a read model asks of
+ * every person it writes (which national agencies may list them), so it stops at the first event
+ * of a mandate instead of listing every index.
+ */
+export function isInScope(actor: ActorRef, history: readonly ScopedEvent[]): boolean {
+  switch (actor.kind) {
+    case 'migrationsverket':
+    case 'skatteverket':
+    case 'arbetsformedlingen':
+    case 'forsakringskassan':
+      return history.some(MANDATE[actor.kind]);
+    default:
+      return scopeFor(actor, history).inScope;
+  }
+}
+
+// Which of a person's (non-retracted) events the actor may see at all, before field filtering.
 export function scopeFor(actor: ActorRef, history: readonly ScopedEvent[]): Scope {
   switch (actor.kind) {
     case 'municipality':
@@ -105,16 +130,10 @@ export function scopeFor(actor: ActorRef, history: readonly ScopedEvent[]): Scop
         (s) => s.residence !== undefined && countyOfMunicipalityCode(s.residence) === actor.countyCode,
       );
     case 'migrationsverket':
-      return hasAny(history, (e) => categoryOf(e.type) === 'migration');
     case 'skatteverket':
-      return hasAny(history, (e) => categoryOf(e.type) === 'registration');
     case 'arbetsformedlingen':
-      return hasAny(
-        history,
-        (e) => e.type === 'ResidencePermitGranted' || LABOUR_OR_ALLOWANCE.has(categoryOf(e.type) ?? ''),
-      );
     case 'forsakringskassan':
-      return hasAny(history, (e) => e.type === 'EstablishmentProgrammeStarted' || e.type === 'EstablishmentAllowanceGranted');
+      return hasAny(history, MANDATE[actor.kind]);
     case 'county':
     case 'analyst':
     case 'platform':

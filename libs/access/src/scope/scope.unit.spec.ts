@@ -1,4 +1,5 @@
-import { ACTOR_KINDS, type ActorRef, type TimelineEvent, filterTimeline, parseActorRef, scopeFor } from '..';
+import fc from 'fast-check';
+import { ACTOR_KINDS, type ActorRef, type TimelineEvent, filterTimeline, isInScope, parseActorRef, scopeFor } from '..';
 
 const actor = (code: string): ActorRef => parseActorRef(code)!;
 
@@ -286,6 +287,34 @@ describe('national agencies', () => {
     const codes = ['migrationsverket', 'skatteverket', 'arbetsformedlingen', 'forsakringskassan', 'municipality:2281', 'region:22', 'county:22', 'analyst', 'platform'];
     expect(codes.map((c) => actor(c).kind).sort()).toEqual([...ACTOR_KINDS].sort());
     for (const code of codes) expect(filterTimeline(actor(code), [])).toBeNull();
+  });
+});
+
+describe('isInScope', () => {
+  it('answers scopeFor(...).inScope for every actor kind, over any selection of a varied history', () => {
+    const pool = [
+      ...settledThenMovedToStockholm().events,
+      ev('ResidencePermitRefused', '2019-05-01'),
+      ev('EstablishmentProgrammeStarted', '2019-09-01', { plannedEndDate: '2021-08-31' }),
+      ev('EstablishmentAllowanceGranted', '2019-09-10', { extentPercent: 100 }),
+      ev('EmploymentStarted', '2020-01-01', { occupation: '5321', form: 'regular' }),
+      ev('EducationStarted', '2019-09-01', { level: 'adult-basic' }),
+      ev('MovedToMunicipality', '2021-01-01', { municipalityCode: '2262' }),
+    ];
+    const codes = ['migrationsverket', 'skatteverket', 'arbetsformedlingen', 'forsakringskassan', 'municipality:2281', 'municipality:0180', 'region:22', 'region:01', 'municipality:1280', 'county:22', 'analyst', 'platform'];
+    const seen = new Set<string>();
+    fc.assert(
+      fc.property(fc.subarray(pool), (history) => {
+        for (const code of codes) {
+          const expected = scopeFor(actor(code), history).inScope;
+          seen.add(`${code}:${expected}`);
+          expect(isInScope(actor(code), history)).toBe(expected);
+        }
+      }),
+      { numRuns: 500 },
+    );
+    // Both answers came up for every actor that can hold a person (Malmö only ever housed them).
+    for (const code of codes.slice(0, 8)) expect([seen.has(`${code}:true`), seen.has(`${code}:false`)]).toEqual([true, true]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { NATIONAL_AGENCIES, scopeFor } from '@kedja/access';
+import { NATIONAL_AGENCIES, isInScope } from '@kedja/access';
 import { replay, type PersonFacts, type RecordedEvent } from '@kedja/chain';
 import type { LogEvent } from '@kedja/event-store';
 import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
@@ -76,7 +76,7 @@ export function placementOf(history: readonly CompactEvent[], facts: PersonFacts
   const links = facts.municipalityHistory;
   const last = links.length > 0 ? links[links.length - 1] : undefined;
   const residence = facts.residenceMunicipalityCode ?? null;
-  const agencies = NATIONAL_AGENCIES.filter((kind) => scopeFor({ kind }, history).inScope);
+  const agencies = NATIONAL_AGENCIES.filter((kind) => isInScope({ kind }, history));
   return {
     residenceMunicipality: residence,
     openAssignment: last?.link === 'assigned' ? last.municipalityCode : null,

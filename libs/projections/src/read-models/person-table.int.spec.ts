@@ -17,6 +17,20 @@ async function rows(db: SqlExecutor, runner: ProjectionRunner, projection: Proje
   return out;
 }
 
+/** The plain and unique indexes on a projection's tables, named without the generation. */
+async function indexes(db: SqlExecutor, runner: ProjectionRunner, projection: Projection): Promise<string[]> {
+  const tables = Object.values(await runner.tableNames(projection.name));
+  const names: string[] = [];
+  for (const table of tables) {
+    const found =
+      db.dialect === 'postgres'
+        ? await db.query<{ name: string }>('SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1', [table])
+        : await db.query<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1", [table]);
+    names.push(...found.map((f) => f.name.replace(/_g\d+/, '_g*')));
+  }
+  return names.sort();
+}
+
 describeEachStore('person views rebuilt with their builder', (kind: StoreKind) => {
   let fixture: TestStore;
   let opened: OpenedEventStore;
@@ -81,6 +95,8 @@ describeEachStore('person views rebuilt with their builder', (kind: StoreKind) =
     const live = await Promise.all(projections.map((p) => rows(db, runner as ProjectionRunner, p)));
     expect(live[0].chain_gaps.length).toBeGreaterThan(10);
     expect(live[1].county_overview.length).toBeGreaterThan(100);
+    const liveIndexes = await Promise.all(projections.map((p) => indexes(db, runner as ProjectionRunner, p)));
+    expect(liveIndexes[0].length).toBeGreaterThan(4);
 
     for (const projection of projections) await runner.rebuild(projection.name, { pollMs: 20 });
     expect(failed).toBe(true);
@@ -89,6 +105,8 @@ describeEachStore('person views rebuilt with their builder', (kind: StoreKind) =
     expect(opens).toContain(false);
     const rebuilt = await Promise.all(projections.map((p) => rows(db, runner as ProjectionRunner, p)));
     expect(rebuilt).toEqual(live);
+    // The rebuild left its plain indexes to the swap (or made them when it resumed): all there.
+    expect(await Promise.all(projections.map((p) => indexes(db, runner as ProjectionRunner, p)))).toEqual(liveIndexes);
     expect(await runner.tableNames(projections[0].name)).toMatchObject({ chain_gaps: 'chain_gaps_g2' });
   }, 120_000);
 

@@ -1,5 +1,5 @@
 import { EventStore, Position, PostgresExecutor, SqlDatabase, SqlExecutor, LogEvent } from '@kedja/event-store';
-import { Projection, ProjectionBuilder, physicalTables, validateProjection } from '../projection';
+import { Projection, ProjectionBuilder, physicalTables, splitDdl, validateProjection } from '../projection';
 import { Ownership, newHolderId, ownershipFor } from './ownership';
 import { STATE_SELECT, StateRow, ensureProjectionSchema } from './projection-schema';
 
@@ -580,6 +580,9 @@ export class ProjectionRunner {
     }
     const { projection, handles } = worker;
     if (projection.openBuilder && (worker.builder?.generation !== rebuild.generation || worker.builder.checkpoint !== rebuild.checkpoint)) {
+      // A builder resumed on committed rows (after a failure or a restart) may read and update
+      // them, so the indexes a fresh build leaves to its swap are made first.
+      if (rebuild.checkpoint !== null) await this.createDeferredIndexes(this.db, projection, rebuild.tables);
       worker.builder = {
         generation: rebuild.generation,
         checkpoint: rebuild.checkpoint,
@@ -676,6 +679,7 @@ export class ProjectionRunner {
         if (batch.write) await batch.write(tx);
       }
       if (swap) {
+        if (target === 'rebuild') await this.createDeferredIndexes(tx, projection, generation.tables);
         const [row] = await tx.query<{ retired_tables: string | null }>('SELECT retired_tables FROM projection_state WHERE name = $1', [projection.name]);
         retired = [...(row?.retired_tables ? (JSON.parse(row.retired_tables) as string[]) : []), ...Object.values(active.tables)];
         const swapped = await tx.query(SWAP, [
@@ -721,11 +725,19 @@ export class ProjectionRunner {
       if (updated.length !== 1) throw new OwnershipLostError(projection.name);
       for (const table of Object.values(stale?.tables ?? {})) await tx.execute(`DROP TABLE IF EXISTS ${table}`);
       for (const table of Object.values(tables)) await tx.execute(`DROP TABLE IF EXISTS ${table}`);
-      for (const sql of projection.createTables(tables, this.db.dialect)) await tx.execute(sql);
+      // With a builder, the plain indexes wait for the swap (splitDdl).
+      const ddl = projection.createTables(tables, this.db.dialect);
+      for (const sql of projection.openBuilder ? splitDdl(ddl).tables : ddl) await tx.execute(sql);
     });
     worker.rebuild = { generation, version: projection.version, tables, checkpoint: null, applied: 0 };
     worker.builder = undefined;
     this.options.log(`projection ${projection.name}: rebuilding into generation ${generation}`);
+  }
+
+  /** The plain indexes of a generation filled by a builder (`IF NOT EXISTS`: a no-op once made). */
+  private async createDeferredIndexes(executor: SqlExecutor, projection: Projection, tables: Readonly<Record<string, string>>): Promise<void> {
+    if (!projection.openBuilder) return;
+    for (const sql of splitDdl(projection.createTables(tables, this.db.dialect)).indexes) await executor.execute(sql);
   }
 
   private async dropRetired(name: string, retiredTime: string): Promise<void> {
