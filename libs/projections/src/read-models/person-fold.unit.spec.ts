@@ -92,10 +92,11 @@ describe('incremental person fold (addEvent) against the full refold (chain repl
   it('orders a history as the chain does (sortByEventTime): by event time, ties and unparsable times by recording order', () => {
     const next = random(9);
     for (const stream of population(200, 17)) {
-      const history = stream.map(compact);
+      const events = [...stream];
       // Ties with an earlier event's time, and a time Date.parse cannot read.
-      for (let i = 1; i < history.length; i++) if (next() < 0.2) history[i] = { ...history[i], time: history[Math.floor(next() * i)].time };
-      if (history.length > 1 && next() < 0.3) history[0] = { ...history[0], time: 'not a time' };
+      for (let i = 1; i < events.length; i++) if (next() < 0.2) events[i] = { ...events[i], eventTime: events[Math.floor(next() * i)].eventTime };
+      if (events.length > 1 && next() < 0.3) events[0] = { ...events[0], eventTime: 'not a time' };
+      const history = events.map(compact);
       expect(chronological(history)).toEqual(sortByEventTime(history as unknown as RecordedEvent[]));
     }
   });
