@@ -2,7 +2,7 @@ import type { OpenedEventStore, SqlExecutor } from '@kedja/event-store';
 import { ProjectionRunner } from '../../runner/projection-runner';
 import { appendSimulated, simulatedEvents } from '../../testing/simulated-population';
 import { describeEachStore, newTestStore, type StoreKind, type TestStore } from '../../testing/test-stores';
-import { ANALYTICS_TABLE, analyticsHistoriesProjection, appendToRow, type AnalyticsRow } from './analytics-histories';
+import { ANALYTICS_TABLE, analyticsHistories, analyticsHistoriesProjection, appendToRow, type AnalyticsRow } from './analytics-histories';
 
 async function rows(db: SqlExecutor, runner: ProjectionRunner): Promise<Map<string, { history: string; keys: string; facts: string }>> {
   const table = (await runner.tableNames(analyticsHistoriesProjection.name))[ANALYTICS_TABLE];
@@ -76,6 +76,21 @@ describeEachStore('analytics histories written live and rebuilt', (kind: StoreKi
     await runner.stop();
 
     runner = new ProjectionRunner(store, db, [analyticsHistoriesProjection], { pollIntervalMs: 20, controlIntervalMs: 50, retireGraceMs: 0, log: () => undefined });
+    await runner.start();
+    await runner.rebuild(analyticsHistoriesProjection.name, { pollMs: 20 });
+    expect(await check()).toEqual(live);
+    await runner.stop();
+
+    // A builder that may hold only 30 people: it lets them go after its first commit and then
+    // reads and upserts rows as `apply` does, people it held included.
+    runner = new ProjectionRunner(store, db, [analyticsHistories({ builderMaxPersons: 30 })], {
+      rebuildBatchSize: 50,
+      rebuildCommitEvents: 150,
+      pollIntervalMs: 20,
+      controlIntervalMs: 50,
+      retireGraceMs: 0,
+      log: () => undefined,
+    });
     await runner.start();
     await runner.rebuild(analyticsHistoriesProjection.name, { pollMs: 20 });
     expect(await check()).toEqual(live);

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseTime } from '@kedja/analytics';
 import { binaryTextArray, type LogEvent, type SqlDialect, type SqlExecutor } from '@kedja/event-store';
-import type { Projection } from '../../projection';
+import type { Projection, ProjectionBuilder } from '../../projection';
 import { CODE_OF, KEPT_FIELDS, RETRACTED_CODE, type CompactEntry } from './codes';
 import { encodeFacts } from './facts';
 
@@ -19,7 +19,8 @@ export interface AnalyticsRow {
 }
 
 export function eventKey(source: string, eventId: string): string {
-  return createHash('sha1').update(source).update('\u0000').update(eventId).digest('base64').slice(0, 12);
+  // The one-shot `hash` (no Hash object per event: a twentieth of a rebuild went to making them).
+  return hash('sha1', `${source}\u0000${eventId}`, 'base64').slice(0, 12);
 }
 
 export interface AnalyticsInput {
@@ -109,53 +110,143 @@ export async function upsertAnalyticsRows(
   }
 }
 
+/** How many people a rebuild holds in memory (a few hundred bytes each) before it reads and upserts rows as `apply` does. */
+export const ANALYTICS_BUILDER_MAX_PERSONS = 500_000;
+
+export interface AnalyticsHistoriesOptions {
+  /** See ANALYTICS_BUILDER_MAX_PERSONS (tests lower it). */
+  readonly builderMaxPersons?: number;
+}
+
 /**
  * One row per person with everything time-to-event analysis and exports of episodes need, in a
  * form that loads fast for hundreds of thousands of people: retracted events and retractions are
  * kept (not applied), because an as-of report must see a retraction only from when it was
  * recorded.
  */
-export const analyticsHistoriesProjection: Projection = {
-  name: ANALYTICS_PROJECTION_NAME,
-  // 2: the facts column (facts.ts) that time-to-event reads instead of the JSON histories.
-  version: 2,
-  tables: [ANALYTICS_TABLE],
-  handles: 'all',
-  createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
-    return [analyticsTableDdl(physical[ANALYTICS_TABLE])];
-  },
-  async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
-    const t = physical[ANALYTICS_TABLE];
-    const byPerson = new Map<string, LogEvent[]>();
+export function analyticsHistories(options: AnalyticsHistoriesOptions = {}): Projection {
+  const maxPersons = options.builderMaxPersons ?? ANALYTICS_BUILDER_MAX_PERSONS;
+  const projection: Projection = {
+    name: ANALYTICS_PROJECTION_NAME,
+    // 2: the facts column (facts.ts) that time-to-event reads instead of the JSON histories.
+    version: 2,
+    tables: [ANALYTICS_TABLE],
+    handles: 'all',
+    createTables(physical: Readonly<Record<string, string>>, _dialect: SqlDialect): string[] {
+      return [analyticsTableDdl(physical[ANALYTICS_TABLE])];
+    },
+    apply: applyAnalytics,
+    openBuilder(physical: Readonly<Record<string, string>>, _dialect: SqlDialect, fresh: boolean): ProjectionBuilder {
+      return new AnalyticsBuilder(physical, fresh ? maxPersons : 0);
+    },
+  };
+  return projection;
+}
+
+export const analyticsHistoriesProjection: Projection = analyticsHistories();
+
+async function applyAnalytics(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
+  const t = physical[ANALYTICS_TABLE];
+  const byPerson = new Map<string, LogEvent[]>();
+  for (const e of events) {
+    if (isAnalyticsExcluded(e.type)) continue;
+    const list = byPerson.get(e.streamId);
+    if (list) list.push(e);
+    else byPerson.set(e.streamId, [e]);
+  }
+  // One read of the batch's rows and multi-row upserts: on PostgreSQL each statement is a round trip.
+  const ids = [...byPerson.keys()];
+  const stored = new Map<string, AnalyticsRow>();
+  type Stored = { person_id: string; history: string; keys: string };
+  const keep = (found: readonly Stored[]) => {
+    for (const f of found) stored.set(f.person_id, { history: JSON.parse(f.history) as CompactEntry[], keys: JSON.parse(f.keys) as string[] });
+  };
+  if (tx.dialect === 'postgres') {
+    keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id = ANY($1::text[])`, [ids]));
+  } else {
+    for (let i = 0; i < ids.length; i += 500) {
+      const chunk = ids.slice(i, i + 500);
+      keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`, chunk));
+    }
+  }
+  const changed: Array<[string, AnalyticsRow]> = [];
+  for (const [personId, personEvents] of byPerson) {
+    const row: AnalyticsRow = stored.get(personId) ?? { history: [], keys: [] };
+    for (const e of personEvents) appendToRow(row, inputOf(e));
+    if (row.history.length > 0) changed.push([personId, row]);
+  }
+  await upsertAnalyticsRows(tx, t, changed, stored.size === 0);
+}
+
+function inputOf(e: LogEvent): AnalyticsInput {
+  return { eventId: e.eventId, source: e.source, type: e.type, time: e.eventTime, recordedTime: e.recordedTime, data: e.data };
+}
+
+interface HeldRow {
+  readonly row: AnalyticsRow;
+  dirty: boolean;
+  /** Has a row in the table (so an upsert, not an insert). */
+  written: boolean;
+}
+
+/**
+ * Fills a fresh generation: every person's row stays in memory across the rebuild's transactions,
+ * so each event is folded as it is read (the runner need not keep the events until the commit)
+ * and each changed row is written once per transaction, never read back. Opened on a table that
+ * already holds rows (a resumed rebuild), or once it holds more people than it may, it does what
+ * `apply` does with the events of each transaction: read their people's rows and upsert them.
+ */
+class AnalyticsBuilder implements ProjectionBuilder {
+  private readonly held = new Map<string, HeldRow>();
+  private dirty: Array<[string, HeldRow]> = [];
+  /** Events for `apply` at the next write, once the builder holds nothing. */
+  private pending: LogEvent[] = [];
+
+  constructor(
+    private readonly physical: Readonly<Record<string, string>>,
+    /** 0: hold nobody (the table was not fresh). */
+    private maxPersons: number,
+  ) {}
+
+  add(events: readonly LogEvent[]): void {
+    if (this.maxPersons === 0) {
+      for (const e of events) this.pending.push(e);
+      return;
+    }
     for (const e of events) {
       if (isAnalyticsExcluded(e.type)) continue;
-      const list = byPerson.get(e.streamId);
-      if (list) list.push(e);
-      else byPerson.set(e.streamId, [e]);
-    }
-    // One read of the batch's rows and multi-row upserts: on PostgreSQL each statement is a round trip.
-    const ids = [...byPerson.keys()];
-    const stored = new Map<string, AnalyticsRow>();
-    type Stored = { person_id: string; history: string; keys: string };
-    const keep = (found: readonly Stored[]) => {
-      for (const f of found) stored.set(f.person_id, { history: JSON.parse(f.history) as CompactEntry[], keys: JSON.parse(f.keys) as string[] });
-    };
-    if (tx.dialect === 'postgres') {
-      keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id = ANY($1::text[])`, [ids]));
-    } else {
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        keep(await tx.query<Stored>(`SELECT person_id, history, keys FROM ${t} WHERE person_id IN (${chunk.map((_, k) => `$${k + 1}`).join(', ')})`, chunk));
+      let held = this.held.get(e.streamId);
+      if (!held) this.held.set(e.streamId, (held = { row: { history: [], keys: [] }, dirty: false, written: false }));
+      const before = held.row.history.length;
+      appendToRow(held.row, inputOf(e));
+      if (held.row.history.length !== before && !held.dirty) {
+        held.dirty = true;
+        this.dirty.push([e.streamId, held]);
       }
     }
-    const changed: Array<[string, AnalyticsRow]> = [];
-    for (const [personId, personEvents] of byPerson) {
-      const row: AnalyticsRow = stored.get(personId) ?? { history: [], keys: [] };
-      for (const e of personEvents) {
-        appendToRow(row, { eventId: e.eventId, source: e.source, type: e.type, time: e.eventTime, recordedTime: e.recordedTime, data: e.data });
-      }
-      if (row.history.length > 0) changed.push([personId, row]);
+  }
+
+  async write(tx: SqlExecutor): Promise<void> {
+    const table = this.physical[ANALYTICS_TABLE];
+    if (this.pending.length > 0) await applyAnalytics(tx, this.physical, this.pending);
+    const fresh: Array<[string, AnalyticsRow]> = [];
+    const known: Array<[string, AnalyticsRow]> = [];
+    for (const [personId, held] of this.dirty) (held.written ? known : fresh).push([personId, held.row]);
+    await upsertAnalyticsRows(tx, table, fresh, true);
+    await upsertAnalyticsRows(tx, table, known, false);
+  }
+
+  committed(): void {
+    for (const [, held] of this.dirty) {
+      held.dirty = false;
+      held.written = true;
     }
-    await upsertAnalyticsRows(tx, t, changed, stored.size === 0);
-  },
-};
+    this.dirty = [];
+    this.pending = [];
+    if (this.held.size > this.maxPersons) {
+      // Everyone held is written; from here on the table is read as `apply` reads it.
+      this.held.clear();
+      this.maxPersons = 0;
+    }
+  }
+}
