@@ -97,7 +97,7 @@ export function openGaps(f: PersonFacts, history: readonly CompactEvent[]): GapA
       // Counted from the programme start or the end of the last activity, whichever is later.
       const start = Date.parse(programme.startedAt);
       let latest = start;
-      for (const e of history) if (ACTIVITY_TYPES.has(e.type)) latest = Math.max(latest, Date.parse(e.time));
+      for (const e of history) if (ACTIVITY_TYPES.has(e.type)) latest = Math.max(latest, e.at);
       gaps.push({ code: 'programme-without-activity', anchor: new Date(latest).toISOString() });
     }
   }

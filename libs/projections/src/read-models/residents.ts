@@ -1,5 +1,6 @@
 import type { PersonFacts } from '@kedja/chain';
 import { personViewProjection, type PersonViewSpec } from './person-table';
+import { chronological } from './person-history';
 
 export interface Step {
   readonly status: string;
@@ -70,14 +71,6 @@ export function stepsOf(f: PersonFacts, history: readonly { type: string; time: 
   return { sfi, civicOrientation, programme, internship, work };
 }
 
-/** The history by event time (a stable sort: ties keep recording order), each time parsed once. */
-function byTime<E extends { readonly time: string }>(history: readonly E[]): E[] {
-  return history
-    .map((e) => ({ e, t: Date.parse(e.time) }))
-    .sort((a, b) => a.t - b.t)
-    .map((x) => x.e);
-}
-
 /** Everyone a municipality holds (residents and open assignments) with the status of each step. */
 export const residentsSpec: PersonViewSpec = {
   name: 'municipality_residents',
@@ -92,7 +85,7 @@ export const residentsSpec: PersonViewSpec = {
     const detail: ResidentDetail = {
       settledAt: f.settled?.at ?? null,
       arrangement: f.settled?.arrangement ?? null,
-      steps: stepsOf(f, byTime(history)),
+      steps: stepsOf(f, chronological(history)),
     };
     return { columns: {}, detail };
   },
