@@ -14,6 +14,8 @@ export const chainGapsSpec: PersonViewSpec = {
   table: 'chain_gap_persons',
   columns: [],
   indexes: [],
+  // The view reads the child table (chain_gaps), never this one by placement.
+  placementIndexes: false,
   derive(f, history) {
     const gaps = openGaps(f, history);
     return gaps.length === 0 ? null : { columns: {}, detail: gaps };

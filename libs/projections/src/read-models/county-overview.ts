@@ -50,6 +50,8 @@ export const countyOverviewSpec: PersonViewSpec = {
     { name: 'current_county', type: 'TEXT' },
   ],
   indexes: ['county_code', 'assigned_county', 'current_county'],
+  // The overview filters by the county columns only.
+  placementIndexes: false,
   derive(f, history) {
     const firstSettlement = f.municipalityHistory.find((l) => l.link === 'settled');
     const municipality = firstSettlement?.municipalityCode ?? f.municipalityCode;

@@ -30,6 +30,12 @@ export interface PersonViewSpec {
   readonly columns: readonly Column[];
   /** Column lists to index, e.g. `listed, permit_at, person_id`. */
   readonly indexes: readonly string[];
+  /**
+   * Index the placement columns (residence_municipality, open_assignment), which views filter a
+   * caller's scope on. Default true; false for a view whose queries never filter this table by
+   * them (they read a child table, or the county columns), where the indexes were only writes.
+   */
+  readonly placementIndexes?: boolean;
   derive(facts: PersonFacts, history: readonly CompactEvent[]): Derived | null;
   /** A second table of rows per person (e.g. one per open gap), rewritten with the person. */
   readonly children?: ChildRows;
@@ -88,8 +94,9 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
            person_id TEXT PRIMARY KEY, listed INTEGER NOT NULL,
            residence_municipality TEXT, open_assignment TEXT, residence_county TEXT, mandates TEXT NOT NULL, detail TEXT
            ${spec.columns.map((c) => `, ${c.name} ${c.type}`).join('')})`,
-        `CREATE INDEX ${indexName(t, 0)} ON ${t} (residence_municipality)`,
-        `CREATE INDEX ${indexName(t, 1)} ON ${t} (open_assignment)`,
+        ...(spec.placementIndexes === false
+          ? []
+          : [`CREATE INDEX ${indexName(t, 0)} ON ${t} (residence_municipality)`, `CREATE INDEX ${indexName(t, 1)} ON ${t} (open_assignment)`]),
         ...spec.indexes.map((cols, i) => `CREATE INDEX ${indexName(t, i + 2)} ON ${t} (${cols})`),
       ];
       if (spec.children) {
