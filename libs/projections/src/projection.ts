@@ -24,12 +24,14 @@ export interface Projection {
    */
   apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void>;
   /**
-   * Optional, for rebuilds: a builder that fills one fresh generation from the start of the log,
-   * keeping what it has folded in memory across the runner's transactions. Without it the runner
-   * rebuilds with `apply`. `fresh`: nothing has been applied to the tables yet (else the builder
-   * must read what it needs of them, as `apply` does).
+   * Optional: a builder that fills one generation, keeping what it has folded in memory across the
+   * runner's transactions. The runner rebuilds with it (`role` 'rebuild', from the start of the
+   * log), and follows the log with it too (`role` 'follow', on the active generation), so people
+   * it already holds need no reading; without it the runner uses `apply` for both. `fresh`:
+   * nothing has been applied to the tables yet (else the builder must read what it needs of them,
+   * as `apply` does).
    */
-  openBuilder?(physical: Readonly<Record<string, string>>, dialect: SqlDialect, fresh: boolean): ProjectionBuilder;
+  openBuilder?(physical: Readonly<Record<string, string>>, dialect: SqlDialect, fresh: boolean, role?: 'rebuild' | 'follow'): ProjectionBuilder;
 }
 
 /**

@@ -56,20 +56,30 @@ describeEachStore('person views rebuilt with their builder', (kind: StoreKind) =
     // Lets a builder fail once in the rebuild, after some of its transactions committed, and
     // records how builders were opened (fresh, or resumed on tables that hold rows).
     const opens: boolean[] = [];
+    const roles: string[] = [];
     let writes = 0;
     let failed = false;
+    let liveWrites = 0;
+    let liveFailed = false;
     const failing = (projection: Projection): Projection => ({
       ...projection,
-      openBuilder(physical: Readonly<Record<string, string>>, dialect: SqlDialect, fresh: boolean): ProjectionBuilder {
-        const builder = (projection.openBuilder as NonNullable<Projection['openBuilder']>)(physical, dialect, fresh);
-        if (Object.values(physical)[0].endsWith('_g2')) opens.push(fresh);
+      openBuilder(physical: Readonly<Record<string, string>>, dialect: SqlDialect, fresh: boolean, role?: 'rebuild' | 'follow'): ProjectionBuilder {
+        const builder = (projection.openBuilder as NonNullable<Projection['openBuilder']>)(physical, dialect, fresh, role);
+        const rebuilding = Object.values(physical)[0].endsWith('_g2');
+        if (rebuilding) opens.push(fresh);
+        roles.push(`${rebuilding ? 'g2' : 'g1'}:${role}:${fresh}`);
         return {
           add: (batch) => builder.add(batch),
           write: async (tx) => {
             await builder.write(tx);
-            if (Object.values(physical)[0].endsWith('_g2') && ++writes === 3 && !failed) {
+            if (rebuilding && ++writes === 3 && !failed) {
               failed = true;
               throw new Error('injected failure after the rows were written');
+            }
+            // Following the log: the builder has folded the batch, the transaction rolls back.
+            if (!rebuilding && ++liveWrites === 2 && !liveFailed) {
+              liveFailed = true;
+              throw new Error('injected failure in a live batch');
             }
           },
           committed: () => builder.committed(),
@@ -77,8 +87,8 @@ describeEachStore('person views rebuilt with their builder', (kind: StoreKind) =
       },
     });
     const projections = [
-      failing(personViewProjection(chainGapsSpec, { builderMaxPersons: 25 })),
-      failing(personViewProjection(countyOverviewSpec, { builderMaxPersons: 25 })),
+      failing(personViewProjection(chainGapsSpec, { builderMaxPersons: 25, followMaxPersons: 40 })),
+      failing(personViewProjection(countyOverviewSpec, { builderMaxPersons: 25, followMaxPersons: 40 })),
     ];
     runner = new ProjectionRunner(store, db, projections, {
       batchSize: 97,
@@ -100,6 +110,11 @@ describeEachStore('person views rebuilt with their builder', (kind: StoreKind) =
 
     for (const projection of projections) await runner.rebuild(projection.name, { pollMs: 20 });
     expect(failed).toBe(true);
+    // The live batches went through builders too (reopened after the injected failure), on tables
+    // that were not fresh, and rebuilds through fresh ones.
+    expect(liveFailed).toBe(true);
+    expect(roles.filter((r) => r === 'g1:follow:false').length).toBeGreaterThanOrEqual(3);
+    expect(roles).toContain('g2:rebuild:true');
     // Fresh at the start; resumed on committed rows after the failure.
     expect(opens[0]).toBe(true);
     expect(opens).toContain(false);

@@ -76,10 +76,13 @@ export function rowOf(spec: Pick<PersonViewSpec, 'derive'>, personId: string, st
 export interface PersonViewOptions {
   /** See BUILDER_MAX_PERSONS (tests lower it to exercise forgetting). */
   readonly builderMaxPersons?: number;
+  /** See FOLLOW_MAX_PERSONS. */
+  readonly followMaxPersons?: number;
 }
 
 export function personViewProjection(spec: PersonViewSpec, options: PersonViewOptions = {}): Projection {
   const builderMaxPersons = options.builderMaxPersons ?? BUILDER_MAX_PERSONS;
+  const followMaxPersons = options.followMaxPersons ?? FOLLOW_MAX_PERSONS;
   const tables = [spec.table, ...(spec.children ? [spec.children.table] : [])];
   const writer = new PersonTableWriter(spec);
   return {
@@ -130,8 +133,8 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
       }
       await writer.write(tx, physical, rows, (personId) => existing.has(personId));
     },
-    openBuilder(physical: Readonly<Record<string, string>>, _dialect: SqlDialect, fresh: boolean): ProjectionBuilder {
-      return new PersonViewBuilder(spec, writer, physical, fresh, builderMaxPersons);
+    openBuilder(physical: Readonly<Record<string, string>>, _dialect: SqlDialect, fresh: boolean, role: 'rebuild' | 'follow' = 'rebuild'): ProjectionBuilder {
+      return new PersonViewBuilder(spec, writer, physical, fresh, role === 'follow' ? followMaxPersons : builderMaxPersons);
     },
   };
 }
@@ -143,11 +146,20 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
 export const BUILDER_MAX_PERSONS = 50_000;
 
 /**
+ * How many persons a view following the log keeps in memory (it lives as long as the process):
+ * a person met again in a later batch is folded one event further instead of read again from the
+ * log. Past it the builder forgets everyone after a commit and starts over. ~3 kB a person, so
+ * ~30 MB per view at most.
+ */
+export const FOLLOW_MAX_PERSONS = 10_000;
+
+/**
  * Fills a fresh generation during a rebuild: the persons' states stay in memory across pages and
  * transactions, so each event is folded once (`addEvent`: a chain `step`, or a refold for a
  * retraction or a late event) and each touched row is written once per transaction, never read.
- * A builder opened on tables that already hold rows (a rebuild resumed at a checkpoint), or that
- * has forgotten whom it met, refolds a person it does not hold from the log, as `apply` does.
+ * A builder opened on tables that already hold rows (a rebuild resumed at a checkpoint, or the
+ * active generation, which the runner follows the log with), or that has forgotten whom it met,
+ * refolds a person it does not hold from the log, as `apply` does, and holds them from then on.
  */
 interface BuilderEntry {
   state: PersonState;

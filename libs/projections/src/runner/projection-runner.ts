@@ -111,6 +111,12 @@ interface Worker {
   /** The projection's builder for the rebuild generation, while one is in progress. */
   builder?: { readonly generation: number; checkpoint: Position | null; readonly builder: ProjectionBuilder };
   /**
+   * The projection's builder following the log on the active generation, valid only at exactly
+   * that generation and checkpoint: dropped on any failure, takeover or swap, since what it holds
+   * may then differ from the tables.
+   */
+  live?: { readonly generation: number; checkpoint: Position | null; readonly builder: ProjectionBuilder };
+  /**
    * Does not follow the log; serves as is until a rebuild swaps in at the head: built by an older
    * version (this code cannot update it), or never built (a first build done as a rebuild).
    */
@@ -482,6 +488,7 @@ export class ProjectionRunner {
     }
     // Whatever a builder of ours held, another process may have moved on since.
     worker.builder = undefined;
+    worker.live = undefined;
     worker.active = {
       generation: Number(row.generation),
       version,
@@ -535,17 +542,36 @@ export class ProjectionRunner {
       if (page.events.length > 0) {
         const events = page.events;
         const handled = worker.handles === null ? events : events.filter((event) => (worker.handles as ReadonlySet<string>).has(event.type));
-        await this.commit(
-          worker,
-          'active',
-          {
-            count: events.length,
-            last: events[events.length - 1].position,
-            reached: this.pendingTargets.size > 0 ? events.filter((event) => this.pendingTargets.has(event.position)).map((event) => event.position) : [],
-            write: handled.length > 0 ? (tx) => worker.projection.apply(tx, active.tables, handled) : undefined,
-          },
-          false,
-        );
+        const live = handled.length > 0 ? this.liveBuilder(worker, active) : undefined;
+        try {
+          await this.commit(
+            worker,
+            'active',
+            {
+              count: events.length,
+              last: events[events.length - 1].position,
+              reached: this.pendingTargets.size > 0 ? events.filter((event) => this.pendingTargets.has(event.position)).map((event) => event.position) : [],
+              write:
+                handled.length === 0
+                  ? undefined
+                  : live
+                    ? async (tx) => {
+                        live.add(handled);
+                        await live.write(tx);
+                      }
+                    : (tx) => worker.projection.apply(tx, active.tables, handled),
+            },
+            false,
+          );
+        } catch (error) {
+          // What the builder holds may now be ahead of the committed tables.
+          worker.live = undefined;
+          throw error;
+        }
+        if (live && worker.live) {
+          live.committed();
+          worker.live.checkpoint = active.checkpoint;
+        }
         progressed = true;
       } else {
         worker.idleSince = readSequence;
@@ -586,7 +612,7 @@ export class ProjectionRunner {
       worker.builder = {
         generation: rebuild.generation,
         checkpoint: rebuild.checkpoint,
-        builder: projection.openBuilder(rebuild.tables, this.db.dialect, rebuild.checkpoint === null),
+        builder: projection.openBuilder(rebuild.tables, this.db.dialect, rebuild.checkpoint === null, 'rebuild'),
       };
     }
     const builder = worker.builder?.builder;
@@ -654,6 +680,20 @@ export class ProjectionRunner {
       this.options.onRebuildProgress({ name: worker.projection.name, generation: rebuild.generation, done, total });
     }
     return true;
+  }
+
+  /**
+   * The builder that follows the log on the active generation: the one held if it is exactly at
+   * this generation and checkpoint, else a new one (opened on tables that are not fresh, so it
+   * reads from the log whoever it does not hold yet).
+   */
+  private liveBuilder(worker: Worker, active: Generation): ProjectionBuilder | undefined {
+    const { projection } = worker;
+    if (!projection.openBuilder) return undefined;
+    if (!worker.live || worker.live.generation !== active.generation || worker.live.checkpoint !== active.checkpoint) {
+      worker.live = { generation: active.generation, checkpoint: active.checkpoint, builder: projection.openBuilder(active.tables, this.db.dialect, false, 'follow') };
+    }
+    return worker.live.builder;
   }
 
   /** Applies a batch of the log to a generation and advances its checkpoint past it, in one transaction; with `swap`, makes it the active one. */
