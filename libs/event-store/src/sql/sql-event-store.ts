@@ -160,12 +160,13 @@ export async function readLogStreams(executor: SqlExecutor, streamIds: readonly 
   for (const streamId of streamIds) streams.set(streamId, []);
   if (streams.size === 0) return streams;
   const through = parsePosition(upTo);
-  const collect = (rows: readonly LogRow[]) => {
-    for (const row of rows) streams.get(row.stream_id)?.push(logRowToEvent(row));
+  // The executor answers objects keyed by column, in LOG_SELECT's order: their values are its tuple.
+  const collect = (rows: readonly Record<string, unknown>[]) => {
+    for (const row of rows) streams.get(row.stream_id as string)?.push(tupleToLogEvent(Object.values(row) as LogTuple));
   };
   if (executor.dialect === 'postgres') {
     collect(
-      await executor.query<LogRow>(`${LOG_SELECT} WHERE stream_id = ANY($1::text[]) AND position <= $2 ORDER BY stream_id, stream_version`, [
+      await executor.query(`${LOG_SELECT} WHERE stream_id = ANY($1::text[]) AND position <= $2 ORDER BY stream_id, stream_version`, [
         [...streams.keys()],
         String(through),
       ]),
@@ -175,30 +176,13 @@ export async function readLogStreams(executor: SqlExecutor, streamIds: readonly 
   // Fixed chunk sizes (padded with repeats), so SQLite prepares a handful of statements at most.
   for (const chunk of chunked([...streams.keys()])) {
     collect(
-      await executor.query<LogRow>(`${LOG_SELECT} WHERE stream_id IN (${tuples(chunk.length, 1)}) AND position <= $${chunk.length + 1} ORDER BY stream_id, stream_version`, [
+      await executor.query(`${LOG_SELECT} WHERE stream_id IN (${tuples(chunk.length, 1)}) AND position <= $${chunk.length + 1} ORDER BY stream_id, stream_version`, [
         ...chunk,
         through,
       ]),
     );
   }
   return streams;
-}
-
-type LogRow = Omit<EventRow, 'metadata'>;
-
-function logRowToEvent(row: LogRow): LogEvent {
-  return {
-    position: String(row.position),
-    streamId: row.stream_id,
-    streamVersion: Number(row.stream_version),
-    eventId: row.event_id,
-    source: row.source,
-    type: row.type,
-    eventTime: row.event_time,
-    recordedTime: row.recorded_time,
-    receivedTime: row.received_time,
-    data: JSON.parse(row.data),
-  };
 }
 
 function page<E extends LogEvent>(events: E[], after: Position | null): ReadAllPage<E> {

@@ -113,25 +113,11 @@ export function personViewProjection(spec: PersonViewSpec, options: PersonViewOp
       return ddl;
     },
     async apply(tx: SqlExecutor, physical: Readonly<Record<string, string>>, events: readonly LogEvent[]): Promise<void> {
-      // Per batch: one read of the touched persons' events from the log, up to the batch's last
-      // (their later events come in later batches), one fold per person, and multi-row writes; on
-      // PostgreSQL each statement is a round trip. A person has a row already exactly when an
-      // earlier batch held one of their events.
-      if (events.length === 0) return;
-      const firstInBatch = new Map<string, number>();
-      for (const e of events) if (!firstInBatch.has(e.streamId)) firstInBatch.set(e.streamId, Number(e.position));
-      const streams = await readLogStreams(tx, [...firstInBatch.keys()], events[events.length - 1].position);
-      const rows: PersonRow[] = [];
-      const existing = new Set<string>();
-      for (const [personId, first] of firstInBatch) {
-        let state = emptyPersonState();
-        for (const e of streams.get(personId) ?? []) {
-          if (Number(e.position) < first) existing.add(personId);
-          state = addEvent(state, e);
-        }
-        rows.push(rowOf(spec, personId, state));
-      }
-      await writer.write(tx, physical, rows, (personId) => existing.has(personId));
+      // A builder that holds nobody: it refolds every person the batch touches from the log (up
+      // to the batch's last event) and writes their rows, as a rebuild resumed on these tables does.
+      const builder = new PersonViewBuilder(spec, writer, physical, false, 0);
+      builder.add(events);
+      await builder.write(tx);
     },
     openBuilder(physical: Readonly<Record<string, string>>, _dialect: SqlDialect, fresh: boolean, role: 'rebuild' | 'follow' = 'rebuild'): ProjectionBuilder {
       return new PersonViewBuilder(spec, writer, physical, fresh, role === 'follow' ? followMaxPersons : builderMaxPersons);

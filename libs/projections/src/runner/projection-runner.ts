@@ -543,35 +543,27 @@ export class ProjectionRunner {
         const events = page.events;
         const handled = worker.handles === null ? events : events.filter((event) => (worker.handles as ReadonlySet<string>).has(event.type));
         const live = handled.length > 0 ? this.liveBuilder(worker, active) : undefined;
+        let write: Batch['write'];
+        if (live) {
+          write = async (tx) => {
+            live.add(handled);
+            await live.write(tx);
+          };
+        } else if (handled.length > 0) {
+          write = (tx) => worker.projection.apply(tx, active.tables, handled);
+        }
+        const last = events[events.length - 1].position;
+        const reached = this.pendingTargets.size > 0 ? events.filter((event) => this.pendingTargets.has(event.position)).map((event) => event.position) : [];
         try {
-          await this.commit(
-            worker,
-            'active',
-            {
-              count: events.length,
-              last: events[events.length - 1].position,
-              reached: this.pendingTargets.size > 0 ? events.filter((event) => this.pendingTargets.has(event.position)).map((event) => event.position) : [],
-              write:
-                handled.length === 0
-                  ? undefined
-                  : live
-                    ? async (tx) => {
-                        live.add(handled);
-                        await live.write(tx);
-                      }
-                    : (tx) => worker.projection.apply(tx, active.tables, handled),
-            },
-            false,
-          );
+          await this.commit(worker, 'active', { count: events.length, last, reached, write }, false);
         } catch (error) {
           // What the builder holds may now be ahead of the committed tables.
           worker.live = undefined;
           throw error;
         }
-        if (live && worker.live) {
-          live.committed();
-          worker.live.checkpoint = active.checkpoint;
-        }
+        live?.committed();
+        // Events it was not given change nothing it holds, so it stays valid at the new checkpoint.
+        if (worker.live) worker.live.checkpoint = active.checkpoint;
         progressed = true;
       } else {
         worker.idleSince = readSequence;

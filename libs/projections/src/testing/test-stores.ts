@@ -5,6 +5,8 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { EventStore, EventStoreConfig, OpenedEventStore, openEventStore, quoteIdentifier } from '@kedja/event-store';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../event-store/src/contract/postgres-test-support';
+import type { Projection } from '../projection';
+import { ProjectionRunner, type ProjectionRunnerOptions } from '../runner/projection-runner';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -38,6 +40,45 @@ export function newTestStore(kind: StoreKind): TestStore {
       await client.connect();
       await client.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
       await client.end();
+    },
+  };
+}
+
+export interface StorePerTest {
+  /** The store opened for the running test. */
+  opened(): OpenedEventStore;
+  /** A runner on that store, stopped after the test. */
+  runner(projections: Projection[], options?: ProjectionRunnerOptions): ProjectionRunner;
+}
+
+/**
+ * For a `describeEachStore` body: a fresh store of `kind` opened before each test; after it, the
+ * runners the test made are stopped and the store closed and removed.
+ */
+export function storePerTest(kind: StoreKind): StorePerTest {
+  let fixture: TestStore | undefined;
+  let opened: OpenedEventStore | undefined;
+  const runners: ProjectionRunner[] = [];
+  beforeEach(async () => {
+    fixture = newTestStore(kind);
+    opened = await fixture.open();
+  });
+  afterEach(async () => {
+    for (const runner of runners.splice(0)) await runner.stop();
+    await opened?.store.close();
+    await fixture?.cleanup();
+  });
+  const current = (): OpenedEventStore => {
+    if (!opened) throw new Error('no store is open outside a test');
+    return opened;
+  };
+  return {
+    opened: current,
+    runner: (projections, options = {}) => {
+      const { store, db } = current();
+      const runner = new ProjectionRunner(store, db, projections, options);
+      runners.push(runner);
+      return runner;
     },
   };
 }

@@ -1,7 +1,7 @@
-import type { OpenedEventStore, SqlExecutor } from '@kedja/event-store';
-import { ProjectionRunner } from '../../runner/projection-runner';
+import type { SqlExecutor } from '@kedja/event-store';
+import type { ProjectionRunner } from '../../runner/projection-runner';
 import { appendSimulated, simulatedEvents } from '../../testing/simulated-population';
-import { describeEachStore, newTestStore, type StoreKind, type TestStore } from '../../testing/test-stores';
+import { describeEachStore, storePerTest, type StoreKind } from '../../testing/test-stores';
 import { ANALYTICS_TABLE, analyticsHistories, analyticsHistoriesProjection, appendToRow, type AnalyticsRow } from './analytics-histories';
 
 async function rows(db: SqlExecutor, runner: ProjectionRunner): Promise<Map<string, { history: string; keys: string; facts: string }>> {
@@ -17,23 +17,13 @@ async function rows(db: SqlExecutor, runner: ProjectionRunner): Promise<Map<stri
  * arrays through `unnest`), so each is held to a fold of the log in memory.
  */
 describeEachStore('analytics histories written live and rebuilt', (kind: StoreKind) => {
-  let fixture: TestStore;
-  let opened: OpenedEventStore;
-  let runner: ProjectionRunner | undefined;
-
-  beforeEach(async () => {
-    fixture = newTestStore(kind);
-    opened = await fixture.open();
-  });
-
-  afterEach(async () => {
-    await runner?.stop();
-    await opened.store.close();
-    await fixture.cleanup();
-  });
+  const fixture = storePerTest(kind);
+  // Small pages and transactions: people are met again in later ones, so rows are updated.
+  const small = { batchSize: 97, rebuildBatchSize: 50, rebuildCommitEvents: 150 };
+  const quick = { pollIntervalMs: 20, controlIntervalMs: 50, retireGraceMs: 0, log: () => undefined };
 
   it('holds each person’s fold of the log, after live application and after rebuilds in one and in several transactions', async () => {
-    const { store, db } = opened;
+    const { store, db } = fixture.opened();
     const events = simulatedEvents(120, 29);
     await appendSimulated(store, events);
 
@@ -51,7 +41,7 @@ describeEachStore('analytics histories written live and rebuilt', (kind: StoreKi
       after = page.last;
     }
     const check = async () => {
-      const found = await rows(db, runner as ProjectionRunner);
+      const found = await rows(db, runner);
       expect(found.size).toBe(expected.size);
       for (const [personId, row] of expected) {
         expect(found.get(personId)).toMatchObject({ history: JSON.stringify(row.history), keys: JSON.stringify(row.keys) });
@@ -59,15 +49,7 @@ describeEachStore('analytics histories written live and rebuilt', (kind: StoreKi
       return found;
     };
 
-    runner = new ProjectionRunner(store, db, [analyticsHistoriesProjection], {
-      batchSize: 97,
-      rebuildBatchSize: 50,
-      rebuildCommitEvents: 150,
-      pollIntervalMs: 20,
-      controlIntervalMs: 50,
-      retireGraceMs: 0,
-      log: () => undefined,
-    });
+    let runner = fixture.runner([analyticsHistoriesProjection], { ...small, ...quick });
     await runner.start();
     await runner.waitUntilCaughtUp(60_000);
     const live = await check();
@@ -75,7 +57,7 @@ describeEachStore('analytics histories written live and rebuilt', (kind: StoreKi
     expect(await check()).toEqual(live);
     await runner.stop();
 
-    runner = new ProjectionRunner(store, db, [analyticsHistoriesProjection], { pollIntervalMs: 20, controlIntervalMs: 50, retireGraceMs: 0, log: () => undefined });
+    runner = fixture.runner([analyticsHistoriesProjection], quick);
     await runner.start();
     await runner.rebuild(analyticsHistoriesProjection.name, { pollMs: 20 });
     expect(await check()).toEqual(live);
@@ -83,14 +65,7 @@ describeEachStore('analytics histories written live and rebuilt', (kind: StoreKi
 
     // A builder that may hold only 30 people: it lets them go after its first commit and then
     // reads and upserts rows as `apply` does, people it held included.
-    runner = new ProjectionRunner(store, db, [analyticsHistories({ builderMaxPersons: 30 })], {
-      rebuildBatchSize: 50,
-      rebuildCommitEvents: 150,
-      pollIntervalMs: 20,
-      controlIntervalMs: 50,
-      retireGraceMs: 0,
-      log: () => undefined,
-    });
+    runner = fixture.runner([analyticsHistories({ builderMaxPersons: 30 })], { ...small, ...quick });
     await runner.start();
     await runner.rebuild(analyticsHistoriesProjection.name, { pollMs: 20 });
     expect(await check()).toEqual(live);
