@@ -126,7 +126,7 @@ export interface AnalyticsHistoriesOptions {
  */
 export function analyticsHistories(options: AnalyticsHistoriesOptions = {}): Projection {
   const maxPersons = options.builderMaxPersons ?? ANALYTICS_BUILDER_MAX_PERSONS;
-  const projection: Projection = {
+  return {
     name: ANALYTICS_PROJECTION_NAME,
     // 2: the facts column (facts.ts) that time-to-event reads instead of the JSON histories.
     version: 2,
@@ -140,7 +140,6 @@ export function analyticsHistories(options: AnalyticsHistoriesOptions = {}): Pro
       return new AnalyticsBuilder(physical, fresh ? maxPersons : 0);
     },
   };
-  return projection;
 }
 
 export const analyticsHistoriesProjection: Projection = analyticsHistories();
