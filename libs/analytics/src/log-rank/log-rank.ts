@@ -36,10 +36,18 @@ export interface LogRankTest {
  * groups with no expected events are left out, the first remaining group is dropped and
  * χ² = (O−E)ᵀ V⁻¹ (O−E) on the rest.
  */
+/**
+ * Above this many groups no statistic is computed (chiSquare and p null, observed and expected
+ * still given): the covariance costs groups² per distinct time, and a chi-square on hundreds of
+ * degrees of freedom (one group per municipality and education level) answers no useful question.
+ */
+export const MAX_LOG_RANK_GROUPS = 100;
+
 export function logRankTest(groups: number, cells: readonly LogRankCell[]): LogRankTest {
+  const withCovariance = groups <= MAX_LOG_RANK_GROUPS;
   const observed = new Array<number>(groups).fill(0);
   const expected = new Array<number>(groups).fill(0);
-  const v: number[][] = Array.from({ length: groups }, () => new Array<number>(groups).fill(0));
+  const v: number[][] = Array.from({ length: withCovariance ? groups : 0 }, () => new Array<number>(groups).fill(0));
 
   const strata = new Map<number, LogRankCell[]>();
   for (const c of cells) {
@@ -51,6 +59,7 @@ export function logRankTest(groups: number, cells: readonly LogRankCell[]): LogR
 
   const atRisk = new Array<number>(groups).fill(0);
   const deaths = new Array<number>(groups).fill(0);
+  const leaving = new Array<number>(groups).fill(0);
   for (const list of strata.values()) {
     atRisk.fill(0);
     const pos = list.map(() => 0);
@@ -65,7 +74,7 @@ export function logRankTest(groups: number, cells: readonly LogRankCell[]): LogR
       for (let k = 0; k < list.length; k++) if (pos[k] < list[k].times.length && list[k].times[pos[k]] < t) t = list[k].times[pos[k]];
       if (t === Infinity) break;
       deaths.fill(0);
-      const leaving = new Array<number>(groups).fill(0);
+      leaving.fill(0);
       for (let k = 0; k < list.length; k++) {
         const c = list[k];
         if (pos[k] < c.times.length && c.times[pos[k]] === t) {
@@ -82,7 +91,7 @@ export function logRankTest(groups: number, cells: readonly LogRankCell[]): LogR
       }
       if (d > 0) {
         for (let j = 0; j < groups; j++) expected[j] += (d * atRisk[j]) / n;
-        if (n > 1) {
+        if (n > 1 && withCovariance) {
           for (let j = 0; j < groups; j++) {
             if (atRisk[j] === 0) continue;
             const tmp = (d * atRisk[j] * (n - d)) / (n * (n - 1));
@@ -98,7 +107,7 @@ export function logRankTest(groups: number, cells: readonly LogRankCell[]): LogR
   const kept: number[] = [];
   for (let j = 0; j < groups; j++) if (expected[j] > 0) kept.push(j);
   const df = kept.length - 1;
-  if (df < 1) return { observed, expected, chiSquare: null, df: Math.max(df, 0), p: null };
+  if (df < 1 || !withCovariance) return { observed, expected, chiSquare: null, df: Math.max(df, 0), p: null };
   const rest = kept.slice(1);
   const diff = rest.map((j) => observed[j] - expected[j]);
   const sub = rest.map((j) => rest.map((k) => v[j][k]));
