@@ -6,7 +6,7 @@ import { TokenVerifier } from '@kedja/auth';
 import { AppModule } from './app.module';
 import type { KedjaConfig } from './config/config';
 import { closeRuntime, openRuntime, type KedjaRuntime } from './runtime/runtime';
-import { sendProblem, toProblem } from './problems/problem.filter';
+import { bodyProblem, sendProblem } from './problems/problem.filter';
 import { mountDocs } from './openapi/openapi';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
 import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
@@ -37,7 +37,7 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
   // (malformed JSON, over the limit) are turned into problems here rather than by the filter.
   const parse = json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true });
   app.use((request: Request, response: Response, next: NextFunction) =>
-    parse(request, response, (error?: unknown) => (error ? sendProblem(response, toProblem(error)) : next())));
+    parse(request, response, (error?: unknown) => (error ? sendProblem(response, bodyProblem(error)) : next())));
   // Before the router: the most frequent read answers without walking every route (see there).
   app.use(timelineFastLane(app));
   app.use(eventsFastLane(app));

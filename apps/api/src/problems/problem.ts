@@ -1,3 +1,5 @@
+import { UNNAMED_FIELD, containsPersonalIdentifier, maskPersonalIdentifiers } from '@kedja/chain';
+
 /**
  * RFC 9457 problem details with the contract's stable codes. Every error the service answers is
  * one of these; `detail` and `errors` never carry a personnummer, a dossier number or a stack.
@@ -58,3 +60,25 @@ export class ProblemError extends Error {
 }
 
 export const PROBLEM_CODES = Object.keys(TITLES);
+
+/**
+ * The last guard before a problem leaves the service (CONTRACT.md v1.1): a detail, path or message
+ * that holds a personal identifier in any spelling (a rule quoting an id the caller sent, a field
+ * name) is masked, a path replaced by `<unnamed field>`. Validation already avoids quoting input;
+ * this keeps a future message from undoing that.
+ */
+export function redactProblem(body: ProblemBody): ProblemBody {
+  let changed = containsPersonalIdentifier(body.detail);
+  const errors = body.errors?.map((e) => {
+    const badPath = containsPersonalIdentifier(e.path);
+    const badMessage = containsPersonalIdentifier(e.message);
+    if (!badPath && !badMessage) return e;
+    changed = true;
+    return {
+      path: badPath ? (e.path.startsWith('data.') ? `data.${UNNAMED_FIELD}` : UNNAMED_FIELD) : e.path,
+      message: badMessage ? maskPersonalIdentifiers(e.message) : e.message,
+    };
+  });
+  if (!changed) return body;
+  return { ...body, detail: maskPersonalIdentifiers(body.detail), ...(errors ? { errors } : {}) };
+}
