@@ -23,7 +23,7 @@ const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'applica
 /** Builds the api on an opened store; used by main.ts and by the e2e tests. */
 export async function createApp(config: KedjaConfig, options: { logger?: boolean } = {}): Promise<KedjaApp> {
   const runtime = await openRuntime(config);
-  const verifier = await TokenVerifier.create(config.dataDir, config.issuers);
+  const verifier = await TokenVerifier.create(config.dataDir, config.issuers, { maxLifetimeSeconds: config.tokenMaxLifetimeSeconds, audience: config.audience });
   RequestLogMiddleware.enabled = config.logRequests && options.logger !== false;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.create(config, runtime, verifier), {
     bodyParser: false,

@@ -60,7 +60,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   await kedja.runtime.projections?.waitUntilCaughtUp(120_000);
   const municipality = [...settledIn].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '0180';
   const county = municipality.slice(0, 2);
-  const mint = (actor: string, role: 'caseworker' | 'analyst' | 'admin', sub: string) => mintLocalToken(dataDir, { actor, roles: [role], sub, ttlSeconds: 7 * 24 * 3600 });
+  const mint = (actor: string, role: 'caseworker' | 'analyst' | 'admin', sub: string) => mintLocalToken(dataDir, { actor, roles: [role], sub, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds });
   const tokens: Record<string, string> = {
     [`municipality:${municipality} caseworker`]: await mint(`municipality:${municipality}`, 'caseworker', 'demo-kommun'),
     'arbetsformedlingen caseworker': await mint('arbetsformedlingen', 'caseworker', 'demo-af'),

@@ -19,6 +19,9 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error(`unhandled ${exception instanceof Error ? exception.name : typeof exception}`);
     }
     if (response.headersSent) return;
+    if (exception instanceof ProblemError && exception.headers) {
+      for (const [name, value] of Object.entries(exception.headers)) response.setHeader(name, value);
+    }
     sendProblem(response, body);
   }
 

@@ -33,6 +33,7 @@ const TITLES: Record<string, [number, string]> = {
   'unknown-subject': [422, 'Unknown subject'],
   'rule-violation': [422, 'A recording rule was violated'],
   'method-not-allowed': [405, 'Method not allowed'],
+  'rate-limited': [429, 'Too many requests'],
   unavailable: [503, 'Service unavailable'],
   internal: [500, 'Internal error'],
 };
@@ -50,9 +51,12 @@ export function problem(code: ProblemCode, detail: string, errors?: readonly Fie
 
 export class ProblemError extends Error {
   readonly body: ProblemBody;
-  constructor(code: ProblemCode, detail: string, errors?: readonly FieldError[]) {
+  /** Response headers that belong to the answer (`Retry-After` of a 429). */
+  readonly headers?: Readonly<Record<string, string>>;
+  constructor(code: ProblemCode, detail: string, errors?: readonly FieldError[], headers?: Readonly<Record<string, string>>) {
     super(detail);
     this.body = problem(code, detail, errors);
+    if (headers) this.headers = headers;
   }
   get status(): number {
     return this.body.status;
