@@ -11,6 +11,7 @@ import { mountDocs } from './openapi/openapi';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
 import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
 import { eventsFastLane } from './recording/events.fast-lane';
+import { docsContentSecurityPolicy, securityHeaders } from './security-headers';
 
 export interface KedjaApp {
   readonly app: NestExpressApplication;
@@ -33,6 +34,9 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
   // No ETag: every answer is computed afresh for its caller (and a timeline read is audited
   // whether or not it changed), so hashing each body only costs time; nothing sends If-None-Match.
   app.set('etag', false);
+  // First, so that every answer carries them, the fast lanes' and the body parser's problems too.
+  app.use(securityHeaders());
+  app.use('/docs', docsContentSecurityPolicy());
   // strict: only objects and arrays. Body parsing runs before Nest's router, so its errors
   // (malformed JSON, over the limit) are turned into problems here rather than by the filter.
   const parse = json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true });

@@ -42,8 +42,12 @@ interface StoredKey {
 /** Loads the instance's own signing key from the data directory, making it on first use. */
 export async function loadOrCreateLocalKey(dataDir: string): Promise<StoredKey> {
   const file = path.join(dataDir, KEY_FILE);
-  if (fs.existsSync(file)) return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredKey;
-  fs.mkdirSync(dataDir, { recursive: true });
+  if (fs.existsSync(file)) {
+    // Made 0600 by us; one copied in or made by an older version may be looser (CONTRACT.md v1.1).
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as StoredKey;
+  }
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = await generateKeyPair(ALGORITHM, { extractable: true });
   const privateJwk = await exportJWK(privateKey);
   const publicJwk = await exportJWK(publicKey);

@@ -35,8 +35,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     if (!fs.existsSync(path.join(dataDir, MARKER))) throw new Error(`${dataDir} exists and is not a demo directory; choose another --data-dir`);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(path.join(dataDir, MARKER), 'made by kedja demo; removed by the next demo run\n');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dataDir, MARKER), 'made by kedja demo; removed by the next demo run\n', { mode: 0o600 });
 
   const settledIn = new Map<string, number>();
   const lines = (function* () {
