@@ -172,7 +172,7 @@ export class TokenVerifier {
         issuer: unverified.iss,
         audience: issuer.audience,
         algorithms: issuer.algorithms,
-        requiredClaims: ['sub', 'exp', 'iat'],
+        requiredClaims: ['sub', 'exp'],
       };
       ({ payload } = typeof issuer.key === 'function'
         ? await jwtVerify(token, issuer.key, verifyOptions)
@@ -189,9 +189,10 @@ export class TokenVerifier {
     }
     const { sub, actor, roles, iss, exp, iat } = payload as JWTPayload & { actor?: unknown; roles?: unknown };
     const now = Math.floor(Date.now() / 1000);
-    if (typeof iat !== 'number' || typeof exp !== 'number') throw new TokenError('the token has no valid issue time (iat)');
-    if (iat > now + MAX_IAT_SKEW_SECONDS) throw new TokenError(`the token is issued in the future (iat more than ${MAX_IAT_SKEW_SECONDS} s ahead)`);
-    if (exp - iat > this.maxLifetimeSeconds) {
+    if (typeof exp !== 'number') throw new TokenError('the token has no valid exp claim');
+    if (iat !== undefined && iat > now + MAX_IAT_SKEW_SECONDS) throw new TokenError(`the token is issued in the future (iat more than ${MAX_IAT_SKEW_SECONDS} s ahead)`);
+    // Without an iat the lifetime counts from now: no token is accepted for longer than the limit.
+    if (exp - (iat ?? now) > this.maxLifetimeSeconds) {
       throw new TokenError(`the token lives longer than this service accepts (exp more than ${this.maxLifetimeSeconds} s after iat)`);
     }
     if (typeof sub !== 'string' || sub === '') throw new TokenError('the token has no subject (sub)');
