@@ -109,7 +109,7 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
     if (!STANDARD.has(key) && !EXTENSIONS.has(key)) errors.push({ path: reportableName(key), message: 'is not an allowed attribute' });
   }
   if (raw.specversion !== '1.0') errors.push({ path: 'specversion', message: 'must be "1.0"' });
-  if (id === undefined) errors.push({ path: 'id', message: `is required: a non-empty string of at most ${MAX_ID} characters` });
+  if (id === undefined && !badStrings.some((e) => e.path === 'id')) errors.push({ path: 'id', message: `is required: a non-empty string of at most ${MAX_ID} characters` });
   const source = typeof raw.source === 'string' && raw.source !== '' && raw.source.length <= MAX_SOURCE && isUriReference(raw.source) ? raw.source : undefined;
   if (source === undefined) errors.push({ path: 'source', message: `is required: a URI reference of at most ${MAX_SOURCE} characters, e.g. urn:se:kommun:2281:sfi` });
 
