@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
 import { caseOpened, ce } from '../support/events';
-import { identifierSpellings, leaks, type Spelling } from '../support/identifier-spellings';
+import { identifierSpellings, leaks, type Spelling } from '../../libs/chain/src/testing/identifier-spellings';
 
 /**
  * CONTRACT.md v1.1 "Personal data in what the service writes", attacked over HTTP on both stores:

@@ -7,7 +7,8 @@ import { containsPersonalIdentifier } from '../code-lists/identifier-search';
 export const UNNAMED_FIELD = '<unnamed field>';
 const MAX_NAME = 64;
 
-// C0 controls and DEL; a high surrogate not followed by a low one, or a low one not preceded by a high one.
+// C0 controls and DEL (matching control characters is the point here, hence the lint exception); a high surrogate not followed by a low one, or a low one not preceded by a high one.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { DOSSIER_MASK, PNR_MASK, containsPersonalIdentifier, maskPersonalIdentifiers, normaliseDigits } from './identifier-search';
-import { arbitrarySpelling, identifierSpellings, leaks } from '../../../../test/support/identifier-spellings';
+import { arbitrarySpelling, identifierSpellings, leaks } from '../testing/identifier-spellings';
 
 describe('finding personal identifiers in any spelling', () => {
   const corpus = identifierSpellings();
