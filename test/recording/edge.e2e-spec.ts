@@ -132,6 +132,24 @@ describe('security headers and /docs under its Content-Security-Policy', () => {
     }
   });
 
+  it('documents the rules in the OpenAPI document: 401 and 429 on every /v1 operation, the token rules, the string rules', async () => {
+    const { body } = await app.http().get('/openapi.json');
+    let operations = 0;
+    for (const [route, item] of Object.entries(body.paths as Record<string, Record<string, { responses: Record<string, { description: string; headers?: Record<string, unknown> }> }>>)) {
+      if (!route.startsWith('/v1')) continue;
+      for (const operation of Object.values(item)) {
+        operations++;
+        expect({ route, has429: operation.responses['429']?.headers?.['Retry-After'] !== undefined }).toEqual({ route, has429: true });
+        expect(operation.responses['401']).toBeDefined();
+      }
+    }
+    expect(operations).toBeGreaterThan(8);
+    expect(body.components.securitySchemes.bearer.description).toMatch(/KEDJA_TOKEN_MAX_LIFETIME.*KEDJA_RATE_LIMIT/s);
+    expect(body.paths['/v1/events'].post.description).toMatch(/lone surrogates/);
+    expect(body.info.description).toMatch(/<unnamed field>/);
+    expect(body.info.description).toContain('rate-limited');
+  });
+
   it('serves /docs with no inline script, every asset it names loading from this origin under the policy', async () => {
     const page = await app.http().get('/docs/').redirects(1);
     expect(page.status).toBe(200);
