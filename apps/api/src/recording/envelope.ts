@@ -188,6 +188,31 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
   };
 }
 
+const NO_ERRORS: FieldError[] = [];
+// Any control character or any surrogate: a cheap first pass on the ingest path, which then needs
+// no paths built and no names checked; a pair of surrogates is well formed and passes the walk.
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000-\u001f\u007f\ud800-\udfff]/;
+
+/** Whether any string or name in the value might be unsafe (iterative: nesting is the caller's). */
+function suspectStrings(root: Record<string, unknown>): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (SUSPECT.test(value)) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) stack.push(item);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const key of Object.keys(value)) {
+        if (SUSPECT.test(key)) return true;
+        stack.push((value as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
 const STRING_PROBLEMS = {
   control: 'must not contain control characters (U+0000-U+001F, U+007F)',
   surrogate: 'must be valid Unicode (no lone surrogates)',
@@ -198,6 +223,7 @@ const STRING_PROBLEMS = {
  * a bad attribute or field name is itself reported, as `<unnamed field>` (never echoed).
  */
 function unsafeStrings(raw: Record<string, unknown>): FieldError[] {
+  if (!suspectStrings(raw)) return NO_ERRORS;
   const errors: FieldError[] = [];
   const stack: Array<[string, unknown]> = [];
   for (const key of Object.keys(raw)) {
