@@ -120,7 +120,7 @@ describe('security headers and /docs under its Content-Security-Policy', () => {
   it('sends helmet\'s headers and a strict CSP on API answers, the fast lanes and problems included', async () => {
     for (const response of [await app.http().get('/health'), await app.http().post('/v1/events').send('{}'), await app.http().get('/v1/persons/person:7d1c0f1e-5b8a-4a5e-9a43-0c1e4f6b2d11/timeline'), await app.http().get('/')]) {
       expect(response.headers['x-content-type-options']).toBe('nosniff');
-      expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(response.headers['x-frame-options']).toBe('DENY');
       expect(response.headers['referrer-policy']).toBe('no-referrer');
       const csp = directives(response.headers['content-security-policy']);
       expect(csp.get('default-src')).toEqual(["'self'"]);

@@ -231,7 +231,8 @@ function unsafeStrings(raw: Record<string, unknown>): FieldError[] {
     if (keyProblem) errors.push({ path: UNNAMED_FIELD, message: STRING_PROBLEMS[keyProblem] });
     else stack.push([reportableName(key), raw[key]]);
   }
-  while (stack.length > 0) {
+  // A hostile body may hold thousands of bad strings; the first 50 make the point.
+  while (stack.length > 0 && errors.length < 50) {
     const [path, value] = stack.pop()!;
     if (typeof value === 'string') {
       const reason = unsafeStringReason(value);

@@ -14,7 +14,8 @@ export interface KedjaRuntime {
 }
 
 export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
-  if (config.store.kind === 'sqlite') ensurePrivateDirectory(config.dataDir);
+  // The data directory holds the SQLite files, and the signing key of an instance without issuers.
+  if (config.store.kind === 'sqlite' || config.issuers.length === 0) ensurePrivateDirectory(config.dataDir);
   const { store, db } = await openEventStore(
     config.store.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.store.file, synchronous: config.store.synchronous }
