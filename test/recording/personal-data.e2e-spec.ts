@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import fc from 'fast-check';
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
 import { caseOpened, ce } from '../support/events';
 import { identifierSpellings, leaks, type Spelling } from '../../libs/chain/src/testing/identifier-spellings';
@@ -221,6 +222,34 @@ describeEachStore('personal data in error bodies, free text and strings', (kind)
       expect(batch.body.results.map((r: { status: string }) => r.status)).toEqual(['recorded', 'rejected', 'recorded']);
       expect(await count()).toBe(before + 2);
     });
+
+    it('holds for random strings of any code units in any field (property, in batches)', async () => {
+      // Code units of every kind: controls, lone halves of surrogate pairs, pairs, BMP and astral text.
+      const unit = fc.oneof(
+        fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)),
+        fc.constantFrom('\u007f', '\ud800', '\udbff', '\udc00', '\udfff', '😀', 'å', '\u200b'),
+        fc.integer({ min: 0x20, max: 0xffff }).map((c) => String.fromCharCode(c)),
+        fc.integer({ min: 0x10000, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+      );
+      const hostile = fc.array(unit, { minLength: 1, maxLength: 12 }).map((units) => units.join(''));
+      const field = fc.constantFrom(...Object.keys(FIELDS));
+      const unsafe = (text: string) => /[\u0000-\u001f\u007f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text);
+      await fc.assert(fc.asyncProperty(fc.array(fc.tuple(field, hostile), { minLength: 1, maxLength: 20 }), async (mutations) => {
+        const before = await count();
+        const events = mutations.flatMap(([name, text]) => [FIELDS[name].put(caseOpened(dossier()), text), caseOpened(dossier())]);
+        const response = await postBatch(events);
+        expect(response.status).toBe(200);
+        const results = response.body.results as Array<{ status: string; problem?: { code: string } }>;
+        let recorded = 0;
+        mutations.forEach(([name, text], i) => {
+          const bad = results[2 * i];
+          expect(results[2 * i + 1].status).toBe('recorded');
+          if (unsafe(text)) expect({ name, status: bad.status, code: bad.problem?.code }).toEqual({ name, status: 'rejected', code: 'invalid-event' });
+          if (bad.status === 'recorded') recorded++;
+        });
+        expect(await count()).toBe(before + mutations.length + recorded);
+      }), { numRuns: Number(process.env.KEDJA_FUZZ_RUNS ?? 60) });
+    }, 120_000);
 
     it('stores characters outside the BMP (well-formed surrogate pairs) and knows their retry', async () => {
       const event = { ...caseOpened(dossier()), id: `ärende-😀-${randomUUID()}` };
