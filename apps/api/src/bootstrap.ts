@@ -6,11 +6,12 @@ import { TokenVerifier } from '@kedja/auth';
 import { AppModule } from './app.module';
 import type { KedjaConfig } from './config/config';
 import { closeRuntime, openRuntime, type KedjaRuntime } from './runtime/runtime';
-import { sendProblem, toProblem } from './problems/problem.filter';
+import { bodyProblem, sendProblem } from './problems/problem.filter';
 import { mountDocs } from './openapi/openapi';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
 import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
 import { eventsFastLane } from './recording/events.fast-lane';
+import { docsContentSecurityPolicy, securityHeaders } from './security-headers';
 
 export interface KedjaApp {
   readonly app: NestExpressApplication;
@@ -23,7 +24,7 @@ const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'applica
 /** Builds the api on an opened store; used by main.ts and by the e2e tests. */
 export async function createApp(config: KedjaConfig, options: { logger?: boolean } = {}): Promise<KedjaApp> {
   const runtime = await openRuntime(config);
-  const verifier = await TokenVerifier.create(config.dataDir, config.issuers);
+  const verifier = await TokenVerifier.create(config.dataDir, config.issuers, { maxLifetimeSeconds: config.tokenMaxLifetimeSeconds, audience: config.audience });
   RequestLogMiddleware.enabled = config.logRequests && options.logger !== false;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.create(config, runtime, verifier), {
     bodyParser: false,
@@ -33,11 +34,14 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
   // No ETag: every answer is computed afresh for its caller (and a timeline read is audited
   // whether or not it changed), so hashing each body only costs time; nothing sends If-None-Match.
   app.set('etag', false);
+  // First, so that every answer carries them, the fast lanes' and the body parser's problems too.
+  app.use(securityHeaders());
+  app.use('/docs', docsContentSecurityPolicy());
   // strict: only objects and arrays. Body parsing runs before Nest's router, so its errors
   // (malformed JSON, over the limit) are turned into problems here rather than by the filter.
   const parse = json({ limit: config.bodyLimitBytes, type: JSON_TYPES, strict: true });
   app.use((request: Request, response: Response, next: NextFunction) =>
-    parse(request, response, (error?: unknown) => (error ? sendProblem(response, toProblem(error)) : next())));
+    parse(request, response, (error?: unknown) => (error ? sendProblem(response, bodyProblem(error)) : next())));
   // Before the router: the most frequent read answers without walking every route (see there).
   app.use(timelineFastLane(app));
   app.use(eventsFastLane(app));

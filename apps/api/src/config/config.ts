@@ -18,6 +18,12 @@ export interface KedjaConfig {
   /** Run the projections inside the api process (embedded mode) or leave them to apps/projector. */
   readonly projectionsInProcess: boolean;
   readonly logRequests: boolean;
+  /** Longest accepted (and minted) token lifetime, `exp` − `iat`, in seconds (KEDJA_TOKEN_MAX_LIFETIME). */
+  readonly tokenMaxLifetimeSeconds: number;
+  /** With configured issuers, the `aud` every token must carry (KEDJA_AUDIENCE). */
+  readonly audience?: string;
+  /** Requests per bearer token per minute (KEDJA_RATE_LIMIT); 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
 }
 
 export interface IssuerConfig {
@@ -51,6 +57,17 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
 }
 
+/** A duration: whole seconds, or a number with s, m, h or d (`12h`, `90m`). */
+function duration(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d+)\s*(s|m|h|d)?$/i.exec(raw.trim());
+  if (!m) throw new ConfigError(`${name} must be a duration such as 3600, 90m or 12h, got "${raw}"`);
+  const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  if (seconds < min || seconds > max) throw new ConfigError(`${name} must be between ${min} s and ${max} s, got ${seconds} s`);
+  return seconds;
+}
+
 function parseIssuers(raw: string | undefined): IssuerConfig[] {
   if (raw === undefined || raw.trim() === '') return [];
   let parsed: unknown;
@@ -80,7 +97,23 @@ function parseIssuers(raw: string | undefined): IssuerConfig[] {
   });
 }
 
+/** CONTRACT.md v1.1: tokens live at most 12 hours unless configured otherwise. */
+export const DEFAULT_TOKEN_MAX_LIFETIME = 12 * 3600;
+export const DEFAULT_AUDIENCE = 'kedja';
+/** Requests per token per minute: 20,000 a second. */
+export const DEFAULT_RATE_LIMIT = 1_200_000;
+
+function audience(env: Env, issuers: readonly IssuerConfig[]): string | undefined {
+  const raw = env.KEDJA_AUDIENCE;
+  // An issuer's tokens may be meant for other services too: with configured issuers a token must
+  // name this one in `aud` (an issuer's own `audience` in KEDJA_ISSUERS overrides it).
+  if (raw === undefined || raw === '') return issuers.length > 0 ? DEFAULT_AUDIENCE : undefined;
+  if (!/^[\x21-\x7e]{1,256}$/.test(raw)) throw new ConfigError('KEDJA_AUDIENCE must be 1-256 visible ASCII characters');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaConfig {
+  const issuers = parseIssuers(env.KEDJA_ISSUERS);
   const dataDir = path.resolve(cwd, env.KEDJA_DATA_DIR || env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL;
   const storeKind = env.KEDJA_STORE || (databaseUrl ? 'postgres' : 'sqlite');
@@ -103,11 +136,17 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
     host: env.HOST || '0.0.0.0',
     dataDir,
     store,
-    issuers: parseIssuers(env.KEDJA_ISSUERS),
+    issuers,
     // 1,000 events of a few hundred bytes each fit well inside 5 MiB; the limit is documented in OpenAPI.
     bodyLimitBytes: integer(env, 'KEDJA_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     maxBatch: 1000,
     projectionsInProcess: flag(env, 'KEDJA_PROJECTIONS_IN_PROCESS', storeKind === 'sqlite'),
     logRequests: flag(env, 'KEDJA_LOG_REQUESTS', true),
+    tokenMaxLifetimeSeconds: duration(env, 'KEDJA_TOKEN_MAX_LIFETIME', DEFAULT_TOKEN_MAX_LIFETIME, 60, 30 * 86400),
+    audience: audience(env, issuers),
+    // Per token, not per address: agencies post from a few gateways. The default is far above
+    // what one client reaches on this hardware (the ingest and reading benchmarks peak near
+    // 5,000 requests/s with one token), so only a runaway or hostile client meets it.
+    rateLimitPerMinute: integer(env, 'KEDJA_RATE_LIMIT', DEFAULT_RATE_LIMIT, 0, 100_000_000),
   };
 }

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { TokenVerifier } from '@kedja/auth';
 import type { KedjaConfig } from '../config/config';
 import { TOKEN_VERIFIER } from '../auth/auth.guard';
+import { TOKEN_RATE_LIMITER, TokenRateLimiter } from '../auth/rate-limit';
 import { KEDJA_CONFIG, KEDJA_RUNTIME } from '../runtime/tokens';
 import type { KedjaRuntime } from '../runtime/runtime';
 import { MetricsRegistry } from '../metrics/metrics.service';
@@ -15,6 +16,7 @@ export class CoreModule {
       { provide: KEDJA_CONFIG, useValue: config },
       { provide: KEDJA_RUNTIME, useValue: runtime },
       { provide: TOKEN_VERIFIER, useValue: verifier },
+      { provide: TOKEN_RATE_LIMITER, useValue: new TokenRateLimiter(config.rateLimitPerMinute) },
       MetricsRegistry,
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };

@@ -3,6 +3,7 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { EVENT_TYPES, EXAMPLES, EXAMPLE_TIME, eventDataJsonSchema } from '@kedja/chain';
 import { PROBLEM_CODES } from '../problems/problem';
 import { ANALYTICS_OPENAPI_PATHS } from '../analytics/openapi';
+import { withEdgeRules } from './edge-rules';
 
 /**
  * The OpenAPI 3.1 document. Event data schemas are generated from the same catalogue that
@@ -209,7 +210,7 @@ function exampleEvent(type: string) {
 let cached: OpenAPIObject | undefined;
 
 export function openApiDocument(): OpenAPIObject {
-  cached ??= buildOpenApiDocument(ANALYTICS_OPENAPI_PATHS);
+  cached ??= withEdgeRules(buildOpenApiDocument(ANALYTICS_OPENAPI_PATHS));
   return cached;
 }
 

@@ -1,5 +1,4 @@
-import * as fs from 'node:fs';
-import { openEventStore, type EventStore, type SqlDatabase } from '@kedja/event-store';
+import { ensurePrivateDirectory, openEventStore, type EventStore, type SqlDatabase } from '@kedja/event-store';
 import { PROJECTIONS, ProjectionRunner, ensureProjectionSchema } from '@kedja/projections';
 import type { KedjaConfig } from '../config/config';
 import type { ProjectionHealth } from '../health/health.service';
@@ -15,7 +14,8 @@ export interface KedjaRuntime {
 }
 
 export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
-  if (config.store.kind === 'sqlite') fs.mkdirSync(config.dataDir, { recursive: true });
+  // The data directory holds the SQLite files, and the signing key of an instance without issuers.
+  if (config.store.kind === 'sqlite' || config.issuers.length === 0) ensurePrivateDirectory(config.dataDir);
   const { store, db } = await openEventStore(
     config.store.kind === 'sqlite'
       ? { kind: 'sqlite', file: config.store.file, synchronous: config.store.synchronous }

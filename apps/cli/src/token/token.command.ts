@@ -9,16 +9,21 @@ export function registerToken(program: Command): void {
     .requiredOption('--actor <actor>', 'actor code, e.g. municipality:2281, arbetsformedlingen, platform')
     .option('--role <role...>', `role(s): ${ROLES.join(', ')}`, ['caseworker'])
     .requiredOption('--sub <sub>', 'user or system name')
-    .option('--ttl <seconds>', 'lifetime in seconds', '43200')
-    .action(async (options: { actor: string; role: string[]; sub: string; ttl: string }) => {
+    .option('--ttl <seconds>', 'lifetime in seconds (default and maximum: KEDJA_TOKEN_MAX_LIFETIME, 12 h unless configured)')
+    .action(async (options: { actor: string; role: string[]; sub: string; ttl?: string }) => {
       const config = loadConfig();
-      const ttlSeconds = Number(options.ttl);
+      const max = config.tokenMaxLifetimeSeconds;
+      const ttlSeconds = options.ttl === undefined ? max : Number(options.ttl);
       if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('--ttl must be a positive whole number of seconds');
+      // Refused rather than clamped: a token that silently expires sooner than asked breaks the
+      // integration that asked for it at a worse moment than now.
+      if (ttlSeconds > max) throw new Error(`--ttl ${ttlSeconds} is longer than the service accepts: KEDJA_TOKEN_MAX_LIFETIME is ${max} s; ask for at most ${max}`);
       const token = await mintLocalToken(config.dataDir, {
         actor: options.actor,
         roles: options.role as Role[],
         sub: options.sub,
         ttlSeconds,
+        maxLifetimeSeconds: max,
       });
       process.stdout.write(`${token}\n`);
     });
