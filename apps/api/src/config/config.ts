@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import { logFormatFrom, LogFormatError, type LogFormat } from '@kedja/operations';
+import { GAP_CODES } from '../reading/views/read-models';
+import { loadThresholds, thresholdSetting, type GapThresholds } from '../reading/views/thresholds';
 
 /**
  * The one configuration schema, read once at start. A bad setting stops the process with a
@@ -6,6 +9,8 @@ import * as path from 'node:path';
  */
 export interface KedjaConfig {
   readonly port: number;
+  /** `KEDJA_PROJECTOR_PORT` (default 3001): apps/projector's /health and /metrics. */
+  readonly projectorPort: number;
   readonly host: string;
   readonly dataDir: string;
   readonly store:
@@ -18,6 +23,14 @@ export interface KedjaConfig {
   /** Run the projections inside the api process (embedded mode) or leave them to apps/projector. */
   readonly projectionsInProcess: boolean;
   readonly logRequests: boolean;
+  /** `KEDJA_LOG_FORMAT`: json (default off a terminal) or text. */
+  readonly logFormat: LogFormat;
+  /** `KEDJA_SHUTDOWN_TIMEOUT` (seconds, default 10): from SIGTERM to exit, whatever is in flight. */
+  readonly shutdownTimeoutMs: number;
+  /** `KEDJA_DB_CONNECT_TIMEOUT` (seconds, default 30): how long a refused database is retried at start. */
+  readonly dbConnectTimeoutMs: number;
+  /** The chain-gaps view's KEDJA_GAP_* thresholds, checked here so a bad one stops the start. */
+  readonly gapThresholds: GapThresholds;
 }
 
 export interface IssuerConfig {
@@ -80,7 +93,27 @@ function parseIssuers(raw: string | undefined): IssuerConfig[] {
   });
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaConfig {
+function gapThresholds(env: Env): GapThresholds {
+  const known = new Set(GAP_CODES.map((code) => thresholdSetting(code)));
+  const unknown = Object.keys(env).filter((name) => name.startsWith('KEDJA_GAP_') && !known.has(name));
+  if (unknown.length > 0) throw new ConfigError(`${unknown[0]} is not a setting; the gap thresholds are ${[...known].join(', ')}`);
+  try {
+    return loadThresholds(env);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function logFormat(env: Env, isTty: boolean): LogFormat {
+  try {
+    return logFormatFrom(env, isTty);
+  } catch (error) {
+    if (error instanceof LogFormatError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), isTty = Boolean(process.stdout.isTTY)): KedjaConfig {
   const dataDir = path.resolve(cwd, env.KEDJA_DATA_DIR || env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL;
   const storeKind = env.KEDJA_STORE || (databaseUrl ? 'postgres' : 'sqlite');
@@ -100,6 +133,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
   }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
+    projectorPort: integer(env, 'KEDJA_PROJECTOR_PORT', 3001, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     store,
@@ -109,5 +143,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
     maxBatch: 1000,
     projectionsInProcess: flag(env, 'KEDJA_PROJECTIONS_IN_PROCESS', storeKind === 'sqlite'),
     logRequests: flag(env, 'KEDJA_LOG_REQUESTS', true),
+    logFormat: logFormat(env, isTty),
+    shutdownTimeoutMs: integer(env, 'KEDJA_SHUTDOWN_TIMEOUT', 10, 1, 600) * 1000,
+    dbConnectTimeoutMs: integer(env, 'KEDJA_DB_CONNECT_TIMEOUT', 30, 0, 600) * 1000,
+    gapThresholds: gapThresholds(env),
   };
 }

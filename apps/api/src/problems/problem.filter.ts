@@ -19,6 +19,7 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error(`unhandled ${exception instanceof Error ? exception.name : typeof exception}`);
     }
     if (response.headersSent) return;
+    if (exception instanceof ProblemError && exception.retryAfterSeconds !== undefined) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     sendProblem(response, body);
   }
 

@@ -52,8 +52,14 @@ export class ProblemError extends Error {
     super(detail);
     this.body = problem(code, detail, errors);
   }
+  /** Seconds for a `Retry-After` header (503s that will pass), set by `retryAfter`. */
+  retryAfterSeconds?: number;
   get status(): number {
     return this.body.status;
+  }
+  retryAfter(seconds: number): this {
+    this.retryAfterSeconds = seconds;
+    return this;
   }
 }
 
