@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { mintLocalToken, ROLES, type Role } from '@kedja/auth';
 import { loadConfig } from '../../../api/src/config/config';
+import { UsageError } from '../usage';
 
 export function registerToken(program: Command): void {
   program
@@ -13,7 +14,7 @@ export function registerToken(program: Command): void {
     .action(async (options: { actor: string; role: string[]; sub: string; ttl: string }) => {
       const config = loadConfig();
       const ttlSeconds = Number(options.ttl);
-      if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new Error('--ttl must be a positive whole number of seconds');
+      if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new UsageError('--ttl must be a positive whole number of seconds');
       const token = await mintLocalToken(config.dataDir, {
         actor: options.actor,
         roles: options.role as Role[],
