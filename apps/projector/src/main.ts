@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, type KedjaConfig } from '../../api/src/config/
 import { DatabaseUnavailableError } from '../../api/src/runtime/open-store';
 import { openStoreFromConfig } from './open-store';
 import { startObservability } from './observe';
+import { StatusLines } from './status-lines';
 
 const STATUS_INTERVAL_MS = 30_000;
 
@@ -24,11 +25,6 @@ function describe(status: ProjectionStatus): Record<string, unknown> {
     ...(status.rebuild ? { rebuild: `g${status.rebuild.generation} ${status.rebuild.done}/${status.rebuild.total}` } : {}),
     ...(status.error ? { error: status.error } : {}),
   };
-}
-
-/** What makes a status line worth writing: a change of state, not the clock (no idle chatter). */
-function stateKey(status: ProjectionStatus): string {
-  return [status.owned ? 'applying' : status.running ? 'standby' : 'idle', status.generation, status.rebuild?.generation ?? '', status.error ?? '', status.lag === 0 ? 'caught-up' : 'behind'].join('|');
 }
 
 /**
@@ -75,16 +71,10 @@ async function main(): Promise<void> {
   log.info({ projections: PROJECTIONS.length, store: config.store.kind, ownership: runner.mechanism, holder: runner.holderId, port },
     `started with ${PROJECTIONS.length} projection(s) on ${config.store.kind}, ${runner.mechanism} ownership; /health and /metrics on port ${port}`);
 
-  const last = new Map<string, string>();
+  const lines = new StatusLines();
   const report = async () => {
     try {
-      for (const status of await runner.status()) {
-        const key = stateKey(status);
-        // A line when the state changes, and while behind (progress); nothing when idle.
-        if (last.get(status.name) === key && status.lag === 0) continue;
-        last.set(status.name, key);
-        log.info(describe(status), `${status.name}: ${describe(status).state}, lag ${status.lag}`);
-      }
+      for (const status of lines.worthWriting(await runner.status())) log.info(describe(status), `${status.name}: ${String(describe(status).state)}, lag ${status.lag}`);
     } catch (error) {
       log.warn({ error: error instanceof Error ? error.message : String(error) }, 'status failed');
     }
