@@ -49,6 +49,7 @@ export function createLogger(options: LoggingOptions): Logger {
       // The time as written in JSON; pino-pretty's own formats default to the local zone.
       translateTime: false,
       ignore: 'pid,hostname,service',
+      singleLine: true,
       sync: true,
     });
     return pino(base, stream);
