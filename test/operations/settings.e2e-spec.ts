@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 
 // A bad setting as an operator makes it, against the real entry points: one line naming the
@@ -37,3 +40,21 @@ describe.each(['apps/api/src/main.ts', 'apps/projector/src/main.ts'])('starting 
     expect(stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('a second projector on the same host', () => {
+  it('refuses a KEDJA_PROJECTOR_PORT in use with one line naming it and exit 2', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedja-port-'));
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const { status, stderr } = run('apps/projector/src/main.ts', { KEDJA_DATA_DIR: dataDir, KEDJA_STORE: 'sqlite', DATABASE_URL: '', HOST: '127.0.0.1', KEDJA_PROJECTOR_PORT: String(port) });
+      expect(status).toBe(2);
+      expect(stderr).toContain(`configuration error: KEDJA_PROJECTOR_PORT ${port} is in use`);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+

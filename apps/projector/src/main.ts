@@ -64,7 +64,15 @@ async function main(): Promise<void> {
     },
   });
   let serving = false;
-  const server = await startObservability({ store, status: () => runner.status(), serving: () => serving }, config.projectorPort, config.host);
+  let server;
+  try {
+    server = await startObservability({ store, status: () => runner.status(), serving: () => serving }, config.projectorPort, config.host);
+  } catch (error) {
+    // Two projectors on one host (allowed: one applies, one stands by) each need their own port.
+    await store.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(2, `configuration error: KEDJA_PROJECTOR_PORT ${config.projectorPort} is in use (another projector on this host?); give each its own`);
+    throw error;
+  }
   await runner.start();
   serving = true;
   const port = (server.address() as AddressInfo).port;
