@@ -47,6 +47,17 @@ describe('kedja CLI for operators', () => {
     expect(fs.existsSync(dataDir)).toBe(false);
   });
 
+  it('token warns when it makes a fresh signing key in an empty data directory, and not when the key is there', async () => {
+    const dataDir = path.join(scratch, 'fresh-key');
+    const env = { KEDJA_DATA_DIR: dataDir, KEDJA_STORE: 'sqlite', DATABASE_URL: '' };
+    const first = await kedja(['token', '--actor', 'platform', '--role', 'admin', '--sub', 'ops'], env);
+    expect(first.code).toBe(0);
+    expect(first.stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(first.stderr).toMatch(/held no signing key, so a new one was made; the api accepts this token only if its KEDJA_DATA_DIR is this directory/);
+    const second = await kedja(['token', '--actor', 'platform', '--role', 'admin', '--sub', 'ops'], env);
+    expect(second.stderr).toBe('');
+  });
+
   it('ingest gives up on a dead server within seconds with --attempts 2, exit 1', async () => {
     const server = net.createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { mintLocalToken, ROLES, type Role } from '@kedja/auth';
 import { loadConfig } from '../../../api/src/config/config';
@@ -13,6 +14,11 @@ export function registerToken(program: Command): void {
     .option('--ttl <seconds>', 'lifetime in seconds', '43200')
     .action(async (options: { actor: string; role: string[]; sub: string; ttl: string }) => {
       const config = loadConfig();
+      // An empty or missing data directory means a fresh signing key is made here, which no
+      // running api knows: the usual "token refused" is a token minted in the wrong folder.
+      if (!fs.existsSync(config.dataDir) || fs.readdirSync(config.dataDir).length === 0) {
+        process.stderr.write(`kedja: ${config.dataDir} held no signing key, so a new one was made; the api accepts this token only if its KEDJA_DATA_DIR is this directory\n`);
+      }
       const ttlSeconds = Number(options.ttl);
       if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new UsageError('--ttl must be a positive whole number of seconds');
       const token = await mintLocalToken(config.dataDir, {
