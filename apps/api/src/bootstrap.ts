@@ -9,6 +9,9 @@ import { closeRuntime, openRuntime, type KedjaRuntime } from './runtime/runtime'
 import { bodyProblem, sendProblem } from './problems/problem.filter';
 import { mountDocs } from './openapi/openapi';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
+import { MetricsRegistry } from './metrics/metrics.service';
+import { NestLogger } from '@kedja/operations';
+import type { OpenStoreOptions } from './runtime/open-store';
 import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
 import { eventsFastLane } from './recording/events.fast-lane';
 import { docsContentSecurityPolicy, securityHeaders } from './security-headers';
@@ -22,13 +25,16 @@ export interface KedjaApp {
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/problem+json'];
 
 /** Builds the api on an opened store; used by main.ts and by the e2e tests. */
-export async function createApp(config: KedjaConfig, options: { logger?: boolean } = {}): Promise<KedjaApp> {
-  const runtime = await openRuntime(config);
+export async function createApp(config: KedjaConfig, options: { logger?: boolean } & OpenStoreOptions = {}): Promise<KedjaApp> {
+  const runtime = await openRuntime(config, options);
   const verifier = await TokenVerifier.create(config.dataDir, config.issuers, { maxLifetimeSeconds: config.tokenMaxLifetimeSeconds, audience: config.audience });
   RequestLogMiddleware.enabled = config.logRequests && options.logger !== false;
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.create(config, runtime, verifier), {
+  const metrics = new MetricsRegistry();
+  metrics.instrumentStore(runtime.store, runtime.db);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.create(config, runtime, verifier, metrics), {
     bodyParser: false,
-    logger: options.logger === false ? false : ['log', 'warn', 'error'],
+    // The process's pino logger (main.ts configures it): Nest's own lines in the same format.
+    logger: options.logger === false ? false : new NestLogger(),
   });
   app.disable('x-powered-by');
   // No ETag: every answer is computed afresh for its caller (and a timeline read is audited
@@ -46,7 +52,8 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
   app.use(timelineFastLane(app));
   app.use(eventsFastLane(app));
   mountDocs(app);
-  app.enableShutdownHooks();
+  // No enableShutdownHooks: main.ts owns SIGTERM (runtime/shutdown.ts), draining keep-alive
+  // connections within KEDJA_SHUTDOWN_TIMEOUT, which Nest's hook (server.close alone) did not.
   await app.init();
   return {
     app,

@@ -20,6 +20,7 @@ const logRankStatistic = {
 export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
   '/v1/analytics/time-to-event': {
     post: {
+      operationId: 'runTimeToEvent',
       tags: ['analytics'],
       summary: 'Kaplan–Meier time from one event to the first of others, per group (role analyst, actor analyst)',
       description:
@@ -174,7 +175,8 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
         '400': problem('invalid-request: every bad field is named in `errors`'),
         '401': problem('unauthorized'),
         '403': problem('not-permitted: not an analyst'),
-        '503': problem('unavailable: the analytics read model is not built yet'),
+        '413': problem('payload-too-large'),
+        '503': { ...problem('unavailable: the analytics read model is not built yet'), headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } } },
       },
     },
   },

@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import { logFormatFrom, LogFormatError, type LogFormat } from '@kedja/operations';
+import { GAP_CODES } from '../reading/views/read-models';
+import { loadThresholds, thresholdSetting, type GapThresholds } from '../reading/views/thresholds';
 
 /**
  * The one configuration schema, read once at start. A bad setting stops the process with a
@@ -6,6 +9,8 @@ import * as path from 'node:path';
  */
 export interface KedjaConfig {
   readonly port: number;
+  /** `KEDJA_PROJECTOR_PORT` (default 3001): apps/projector's /health and /metrics. */
+  readonly projectorPort: number;
   readonly host: string;
   readonly dataDir: string;
   readonly store:
@@ -24,6 +29,14 @@ export interface KedjaConfig {
   readonly audience?: string;
   /** Requests per bearer token per minute (KEDJA_RATE_LIMIT); 0 turns the limit off. */
   readonly rateLimitPerMinute: number;
+  /** `KEDJA_LOG_FORMAT`: json (default off a terminal) or text. */
+  readonly logFormat: LogFormat;
+  /** `KEDJA_SHUTDOWN_TIMEOUT` (seconds, default 10): from SIGTERM to exit, whatever is in flight. */
+  readonly shutdownTimeoutMs: number;
+  /** `KEDJA_DB_CONNECT_TIMEOUT` (seconds, default 30): how long a refused database is retried at start. */
+  readonly dbConnectTimeoutMs: number;
+  /** The chain-gaps view's KEDJA_GAP_* thresholds, checked here so a bad one stops the start. */
+  readonly gapThresholds: GapThresholds;
 }
 
 export interface IssuerConfig {
@@ -112,7 +125,27 @@ function audience(env: Env, issuers: readonly IssuerConfig[]): string | undefine
   return raw;
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaConfig {
+function gapThresholds(env: Env): GapThresholds {
+  const known = new Set(GAP_CODES.map((code) => thresholdSetting(code)));
+  const unknown = Object.keys(env).filter((name) => name.startsWith('KEDJA_GAP_') && !known.has(name));
+  if (unknown.length > 0) throw new ConfigError(`${unknown[0]} is not a setting; the gap thresholds are ${[...known].join(', ')}`);
+  try {
+    return loadThresholds(env);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function logFormat(env: Env, isTty: boolean): LogFormat {
+  try {
+    return logFormatFrom(env, isTty);
+  } catch (error) {
+    if (error instanceof LogFormatError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), isTty = Boolean(process.stdout.isTTY)): KedjaConfig {
   const issuers = parseIssuers(env.KEDJA_ISSUERS);
   const dataDir = path.resolve(cwd, env.KEDJA_DATA_DIR || env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL;
@@ -133,6 +166,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
   }
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
+    projectorPort: integer(env, 'KEDJA_PROJECTOR_PORT', 3001, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     store,
@@ -148,5 +182,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
     // what one client reaches on this hardware (the ingest and reading benchmarks peak near
     // 5,000 requests/s with one token), so only a runaway or hostile client meets it.
     rateLimitPerMinute: integer(env, 'KEDJA_RATE_LIMIT', DEFAULT_RATE_LIMIT, 0, 100_000_000),
+    logFormat: logFormat(env, isTty),
+    shutdownTimeoutMs: integer(env, 'KEDJA_SHUTDOWN_TIMEOUT', 10, 1, 600) * 1000,
+    dbConnectTimeoutMs: integer(env, 'KEDJA_DB_CONNECT_TIMEOUT', 30, 0, 600) * 1000,
+    gapThresholds: gapThresholds(env),
   };
 }

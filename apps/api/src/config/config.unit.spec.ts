@@ -41,8 +41,23 @@ describe('loadConfig', () => {
     [{ KEDJA_RATE_LIMIT: 'lots' }, /KEDJA_RATE_LIMIT/],
     [{ KEDJA_RATE_LIMIT: '-1' }, /KEDJA_RATE_LIMIT/],
     [{ KEDJA_AUDIENCE: 'has space' }, /KEDJA_AUDIENCE/],
+    [{ KEDJA_GAP_PERMIT_TO_SETTLEMENT: 'soon' }, /^KEDJA_GAP_PERMIT_TO_SETTLEMENT must be a number of days or months/],
+    [{ KEDJA_GAP_PERMIT_TO_SETLEMENT: '60d' }, /^KEDJA_GAP_PERMIT_TO_SETLEMENT is not a setting/],
+    [{ KEDJA_LOG_FORMAT: 'xml' }, /KEDJA_LOG_FORMAT/],
+    [{ KEDJA_SHUTDOWN_TIMEOUT: '0' }, /KEDJA_SHUTDOWN_TIMEOUT/],
+    [{ KEDJA_DB_CONNECT_TIMEOUT: 'long' }, /KEDJA_DB_CONNECT_TIMEOUT/],
+    [{ KEDJA_PROJECTOR_PORT: '-1' }, /KEDJA_PROJECTOR_PORT/],
   ])('stops on a bad setting %j with a message naming it', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the operations settings: gap thresholds, log format (JSON off a terminal), shutdown and connect timeouts', () => {
+    const config = loadConfig({ KEDJA_GAP_SETTLEMENT_TO_SFI: '30d', KEDJA_SHUTDOWN_TIMEOUT: '25' }, '/srv', false);
+    expect(config.gapThresholds['settlement-to-sfi']).toEqual({ days: 30 });
+    expect(config).toMatchObject({ logFormat: 'json', shutdownTimeoutMs: 25_000, dbConnectTimeoutMs: 30_000, projectorPort: 3001 });
+    expect(loadConfig({}, '/srv', true).logFormat).toBe('text');
+    expect(loadConfig({ KEDJA_LOG_FORMAT: 'json' }, '/srv', true).logFormat).toBe('json');
+    expect(loadConfig({}, '/srv').shutdownTimeoutMs).toBe(10_000);
   });
 });

@@ -11,14 +11,14 @@ import { MetricsRegistry } from '../metrics/metrics.service';
 @Global()
 @Module({})
 export class CoreModule {
-  static create(config: KedjaConfig, runtime: KedjaRuntime, verifier: TokenVerifier): DynamicModule {
+  static create(config: KedjaConfig, runtime: KedjaRuntime, verifier: TokenVerifier, metrics: MetricsRegistry): DynamicModule {
     const providers = [
       { provide: KEDJA_CONFIG, useValue: config },
       { provide: KEDJA_RUNTIME, useValue: runtime },
       { provide: TOKEN_VERIFIER, useValue: verifier },
       { provide: TOKEN_RATE_LIMITER, useValue: new TokenRateLimiter(config.rateLimitPerMinute) },
-      MetricsRegistry,
+      { provide: MetricsRegistry, useValue: metrics },
     ];
-    return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }
 }

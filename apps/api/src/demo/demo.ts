@@ -76,5 +76,6 @@ export function printDemo(demo: Demo, write: (text: string) => void): void {
   write(`\nKedja demo is running at ${demo.url} (docs: ${demo.url}/docs). Ctrl-C stops it.\n\n`);
   for (const [who, token] of Object.entries(demo.tokens)) write(`${who}:\n  ${token}\n`);
   const municipalityToken = Object.entries(demo.tokens)[0];
-  write(`\nTry:\n  curl -s ${demo.url}/v1/views/settlement-queue -H "Authorization: Bearer ${municipalityToken[1].slice(0, 12)}…"\n`);
+  // The whole token: a shortened one cannot be pasted, and this is a demo's own throwaway key.
+  write(`\nTry:\n  curl -s ${demo.url}/v1/views/settlement-queue -H "Authorization: Bearer ${municipalityToken[1]}"\n`);
 }

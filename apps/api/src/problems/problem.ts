@@ -51,8 +51,8 @@ export function problem(code: ProblemCode, detail: string, errors?: readonly Fie
 
 export class ProblemError extends Error {
   readonly body: ProblemBody;
-  /** Response headers that belong to the answer (`Retry-After` of a 429). */
-  readonly headers?: Readonly<Record<string, string>>;
+  /** Response headers that belong to the answer (`Retry-After` of a 429 or of a 503 that will pass). */
+  headers?: Readonly<Record<string, string>>;
   constructor(code: ProblemCode, detail: string, errors?: readonly FieldError[], headers?: Readonly<Record<string, string>>) {
     super(detail);
     this.body = problem(code, detail, errors);
@@ -60,6 +60,10 @@ export class ProblemError extends Error {
   }
   get status(): number {
     return this.body.status;
+  }
+  retryAfter(seconds: number): this {
+    this.headers = { ...this.headers, 'Retry-After': String(seconds) };
+    return this;
   }
 }
 
