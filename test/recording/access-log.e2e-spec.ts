@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Writable } from 'node:stream';
 import request from 'supertest';
+import { configureLogging } from '@kedja/operations';
 import { mintLocalToken } from '@kedja/auth';
 import { loadConfig } from '../../apps/api/src/config/config';
 import { createApp } from '../../apps/api/src/bootstrap';
@@ -17,6 +19,8 @@ describe('identifiers in the access log and /metrics, in every encoding a client
 
   beforeAll(async () => {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedja-logs-'));
+    // The process's logger (pino) as main.ts configures it, writing JSON lines here instead of fd 1.
+    configureLogging({ service: 'api', format: 'json', destination: new Writable({ write(chunk, _encoding, done) { written.push(String(chunk)); done(); } }) });
     kedja = await createApp(loadConfig({ KEDJA_DATA_DIR: dataDir, KEDJA_STORE: 'sqlite', KEDJA_LOG_REQUESTS: 'true' }));
     // Whatever the service writes, on either stream, is kept for the assertions (and not shown).
     const capture = ((chunk: unknown) => {

@@ -726,7 +726,6 @@ export class ProjectionRunner {
         if (swapped.length !== 1) throw new OwnershipLostError(projection.name);
       }
     });
-    for (const position of batch.reached) worker.reached.add(position);
     generation.checkpoint = last;
     generation.applied += batch.count;
     if (swap) {
@@ -738,6 +737,9 @@ export class ProjectionRunner {
       if (this.options.retireGraceMs === 0) await this.dropRetired(projection.name, now);
       for (const waiter of [...worker.swapWaiters]) waiter();
     }
+    // Last, so a caller of waitUntilCaughtUp sees the swap's clean-up done too (with no grace, the
+    // retired tables are gone by then; under load the waiter used to look before the drop).
+    for (const position of batch.reached) worker.reached.add(position);
   }
 
   private async startRebuild(worker: Worker): Promise<void> {
