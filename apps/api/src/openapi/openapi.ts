@@ -162,7 +162,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
           required: ['personId', 'summary', 'events'],
           properties: {
             personId: { type: 'string', format: 'uuid' },
-            summary: { type: 'object', properties: { phase: { enum: ['asylum', 'refused', 'permit', 'settled', 'establishment', 'employed', 'studying', 'business', 'left'] }, municipalityCode: { type: ['string', 'null'] }, countyCode: { type: ['string', 'null'] } } },
+            summary: { type: 'object', properties: { phase: { enum: ['asylum', 'refused', 'permit', 'settled', 'establishment', 'employed', 'studying', 'business', 'left'] }, municipalityCode: { type: ['string', 'null'] }, countyCode: { type: ['string', 'null'] }, movedAway: { type: 'boolean', description: 'The caller held the person and no longer does (moved away, or registered or settled elsewhere): municipalityCode and countyCode are then null, and the event that ended the hold is shown without its municipalityCode (Amendments v1.1).' } } },
             events: { type: 'array', items: { type: 'object', required: ['id', 'source', 'type', 'time', 'recordedAt', 'postedBy', 'data'], properties: { id: { type: 'string' }, source: { type: 'string' }, type: { type: 'string' }, time: { type: 'string', format: 'date-time' }, recordedAt: { type: 'string', format: 'date-time' }, postedBy: { type: 'string' }, data: { type: 'object' } } } },
           },
         },
