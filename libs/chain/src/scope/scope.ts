@@ -299,3 +299,23 @@ export function settlementClaims(history: readonly ScopedEvent[]): { readonly mu
   }
   return claims;
 }
+
+/**
+ * The municipality whose views list the person as a resident: of the latest registration, else
+ * of the latest settlement in a municipality the person was assigned to or registered in. A
+ * settlement claim (see settlementClaims) lists no one: the claimant sees the person on its
+ * timeline from the claim on, never a view row folded from the whole history.
+ */
+export function residentMunicipality(history: readonly ScopedEvent[]): string | undefined {
+  const linked = new Set<string>();
+  for (const e of history) {
+    if ((e.type === 'MunicipalityAssigned' || REGISTRATION_EVENTS.has(e.type)) && typeof e.data.municipalityCode === 'string') linked.add(e.data.municipalityCode);
+  }
+  const p: Placement = {};
+  for (const { index } of placementsInOrder(history)) {
+    const e = history[index];
+    if (e.type === 'SettledInMunicipality' && !linked.has(e.data.municipalityCode as string)) continue;
+    place(p, e);
+  }
+  return p.registered ?? p.settled;
+}
