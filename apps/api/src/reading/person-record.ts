@@ -1,5 +1,5 @@
 import { visibleTimeline, type ActorRef } from '@kedja/access';
-import { initialState, replay, summarise, type RecordedEvent, type Summary } from '@kedja/chain';
+import { holdingMunicipality, initialState, replay, summarise, type RecordedEvent, type Summary } from '@kedja/chain';
 
 export interface TimelineItem {
   readonly id: string;
@@ -52,7 +52,11 @@ export function visibleRecord(actor: ActorRef, personId: string, items: readonly
 export function summaryOf(visible: readonly TimelineItem[]): Summary {
   const recorded = visible.map((e) => ({ eventId: e.id, source: e.source, type: e.type, time: e.time, data: e.data, actor: e.postedBy }) as unknown as RecordedEvent);
   const facts = replay(recorded).facts;
-  const summary = summarise({ ...initialState, facts });
+  const folded = summarise({ ...initialState, facts });
+  // The municipality holding the person (Amendments v1.1): registration outranks a settlement
+  // reported elsewhere since, which outranks an assignment.
+  const holder = holdingMunicipality(visible) ?? null;
+  const summary: Summary = { ...folded, municipalityCode: holder, countyCode: holder ? holder.slice(0, 2) : null };
   // A caller that sees no migration case (Skatteverket) would otherwise be told `asylum` about a
   // registered resident: population registration means the person lives in a municipality.
   if (summary.phase === 'asylum' && facts.caseOpenedAt === undefined && facts.registered) return { ...summary, phase: 'settled' };
