@@ -255,6 +255,20 @@ describeEachStore('secrecy of posting, attacked', (kind) => {
       expect(registered.body.events.map((e: { type: string }) => e.type)).toContain('SfiEnrolled');
     }, 60_000);
 
+    it('a view states an assignment only to readers whose timeline shows it', async () => {
+      const person = await a.openCase({ citizenship: 'AFG', birthYear: 1988 });
+      await a.post(MV, person.subject, 'ResidencePermitGranted', '2023-06-01T09:00:00Z', { permitType: 'permanent', ground: 'refugee' });
+      await a.post(SKV, person.subject, 'PopulationRegistered', '2023-07-01T09:00:00Z', { personalIdentityNumber: personnummer(1988), municipalityCode: '2262' });
+      await a.post(MV, person.subject, 'MunicipalityAssigned', '2023-08-01T09:00:00Z', { municipalityCode: '2281' });
+      await app.kedja.runtime.projections!.waitUntilCaughtUp();
+      const listed = async (actor: string) => (await readAs(actor, '/v1/views/municipalities/2281/residents?limit=1000')).body.items
+        .filter((i: { personId: string }) => i.personId === person.personId).map((i: { relation: string }) => i.relation);
+      expect(await listed(MV)).toEqual(['assigned']);
+      // The region sees no MunicipalityAssigned on its timeline: it is not told of the assignment.
+      expect(await listed(REGION_VN)).toEqual([]);
+      expect(await listed(SKV)).toEqual([]);
+    }, 60_000);
+
     it('a move away hides the destination from the municipality left, not from the region that still holds', async () => {
       const left = await readAs(SUNDSVALL, `/v1/persons/${subject}/timeline`);
       expect(left.status).toBe(200);
