@@ -262,6 +262,20 @@ function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDataba
     expect(again.problem?.code).toBe('unknown-subject');
   });
 
+  it('refuses a source another process\'s actor owns, which this one has never seen: the store\'s claim decides', async () => {
+    await new Recorder(store).record([opened(1), permitted(1)], poster);
+    const other = new Recorder(store);
+    const stolen = parseStructuredEvent({
+      specversion: '1.0', id: randomUUID(), source: 'urn:se:migrationsverket:case', type: 'EstablishmentProgrammeStarted', time: '2024-03-01T08:00:00Z',
+      subject: 'dossier:10-000001', data: { plannedEndDate: '2025-12-31' },
+    }, afCtx);
+    const [refused] = await other.record([stolen], af);
+    expect(refused).toMatchObject({ status: 'rejected', problem: { code: 'not-permitted', detail: 'This source belongs to another actor.' } });
+    expect(await store.readStream((await store.resolveIdentity('dossier', '10-000001'))!)).toHaveLength(2);
+    // Its own source is its own.
+    expect((await other.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
+  });
+
   it('answers unknown-subject for an unlinked identifier whose person has left the state cache', async () => {
     // Room for one person's state: the second person pushes the first out, not their links.
     const one = new Recorder(store, undefined, 1);
