@@ -133,9 +133,6 @@ const contentKey = (personId: string, type: string, time: string, data: unknown)
 
 const identityKey = (kind: string, value: string): string => `${kind}\u0000${value}`;
 
-/** A stream id no person has (person ids are UUIDs), read in place of an unknown subject's stream. */
-const NO_STREAM = 'no-such-person';
-
 /** How often a batch is re-tried event by event after losing a race with another writer. */
 const MAX_ATTEMPTS = 40;
 
@@ -530,10 +527,6 @@ export class Recorder {
     // A looked-up plan reads every person afresh: its rejections are answered as they are, with no
     // append whose expected version would catch a state cached before another process's append.
     const uncached = [...new Set(identities.values())].filter((id) => !optimistic || !this.states.has(id));
-    // A subject no one has still costs a stream read (of a stream that cannot exist), as a person
-    // out of the poster's scope costs one: the two rejections must not differ in the time they take
-    // (Amendments v1.1 "Unknown and out of scope answer alike").
-    if (claims.some((claim) => !identities.has(identityKey(claim.kind, claim.value)))) uncached.push(NO_STREAM);
     const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
     return { events, identities, streams, sourceOwners };
   }
