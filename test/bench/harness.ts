@@ -29,6 +29,8 @@ export interface BenchContext {
    * other processes hits both alike, and records the medians.
    */
   compare(caseName: string, workload: Workload, baseline?: Workload, target?: number): Promise<BenchRow>;
+  /** Records a row the suite measured itself (e.g. per-request latencies interleaved with their baseline). */
+  record(row: Omit<BenchRow, 'suite'>): BenchRow;
   log(message: string): void;
 }
 
@@ -84,6 +86,12 @@ export async function runSuites(selected: readonly BenchSuite[], repeats: number
           target,
         };
         context.log(`${caseName}: ${formatRow(row).join('  ')}`);
+        rows.push(row);
+        return row;
+      },
+      record(measured) {
+        const row: BenchRow = { suite: suite.name, ...measured };
+        context.log(`${row.case}: ${formatRow(row).join('  ')}`);
         rows.push(row);
         return row;
       },

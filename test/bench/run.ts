@@ -3,6 +3,7 @@ import './store.bench';
 import './ingest.bench';
 import './analytics.bench';
 import './reading.bench';
+import './secrecy.bench';
 
 /**
  * Usage: `npm run bench -- [--only <suite>[,<suite>...]] [--repeats <n>] [--markdown]`.

@@ -279,7 +279,7 @@ async function postgresCases(context: BenchContext): Promise<void> {
       {
         events: BATCH_EVENTS,
         prepare: async () => {
-          await storeDb.execute('TRUNCATE events, identities');
+          await storeDb.execute('TRUNCATE events, identities, source_owners');
           await storeDb.execute('VACUUM ANALYZE events');
           batches = makeBatches(BATCH_EVENTS, BATCH_SIZE);
         },
@@ -341,7 +341,7 @@ async function postgresCases(context: BenchContext): Promise<void> {
       {
         events: singles,
         prepare: async () => {
-          await storeDb.execute('TRUNCATE events, identities');
+          await storeDb.execute('TRUNCATE events, identities, source_owners');
           singleBatches = makeBatches(singles, 1);
         },
         run: () => appendAll(store, singleBatches),

@@ -73,6 +73,7 @@ describeEachStore('POST /v1/events', (kind) => {
     it('answers a retry 200 duplicate also when the rules would refuse the event a second time', async () => {
       // Decided as new, the retry breaks a rule; it is looked up before that answer is given.
       const { dossier: d } = await settledPerson();
+      expect((await post(MV, ce({ type: 'ResidencePermitGranted', subject: `dossier:${d}`, data: { permitType: 'permanent', ground: 'refugee' }, time: '2021-01-01T00:00:00Z' }))).status).toBe(201);
       const event = ce({ type: 'EstablishmentProgrammeStarted', subject: `dossier:${d}`, source: 'urn:se:af', data: { plannedEndDate: '2023-03-01' }, time: '2021-03-01T08:00:00Z' });
       const first = await post('arbetsformedlingen', event);
       expect(first.status).toBe(201);
@@ -205,20 +206,20 @@ describeEachStore('POST /v1/events', (kind) => {
       expect(asSkv.body.code).toBe('not-permitted');
     });
 
-    it('403 not-permitted when a municipality posts for another municipality or for a person who is not its own', async () => {
+    it('403 not-permitted when a municipality reports for another municipality; 422 unknown-subject, as for nobody, for a person who is not its own', async () => {
       const { pnr } = await settledPerson();
       const otherSettles = await post('municipality:0180', ce({ type: 'SettledInMunicipality', subject: `pnr:${pnr}`, data: { municipalityCode: '2281', arrangement: 'assigned' } }));
       expect(otherSettles.status).toBe(403);
       const otherEnrols = await post('municipality:0180', ce({ type: 'SfiEnrolled', subject: `pnr:${pnr}`, data: { studyPath: 1, course: 'A' } }));
-      expect(otherEnrols.status).toBe(403);
-      expect(otherEnrols.body.code).toBe('not-permitted');
+      expect(otherEnrols.status).toBe(422);
+      expect(otherEnrols.body.code).toBe('unknown-subject');
       const ownEnrols = await post(SUNDSVALL, ce({ type: 'SfiEnrolled', subject: `pnr:${pnr}`, data: { studyPath: 1, course: 'A' } }));
       expect(ownEnrols.status).toBe(201);
     });
 
-    it('403 not-permitted when a region posts for a person outside its county', async () => {
+    it('422 unknown-subject when a region posts for a person outside its county', async () => {
       const { pnr } = await settledPerson();
-      expect((await post('region:01', ce({ type: 'HealthExaminationOffered', subject: `pnr:${pnr}` }))).status).toBe(403);
+      expect((await post('region:01', ce({ type: 'HealthExaminationOffered', subject: `pnr:${pnr}` }))).status).toBe(422);
       expect((await post('region:22', ce({ type: 'HealthExaminationOffered', subject: `pnr:${pnr}` }))).status).toBe(201);
     });
 
@@ -264,6 +265,7 @@ describeEachStore('POST /v1/events', (kind) => {
 
     it('422 rule-violation for ending what is not open, naming the rule', async () => {
       const { pnr } = await settledPerson();
+      expect((await post(MV, ce({ type: 'ResidencePermitGranted', subject: `pnr:${pnr}`, data: { permitType: 'permanent', ground: 'refugee' }, time: '2021-01-01T00:00:00Z' }))).status).toBe(201);
       const response = await post('arbetsformedlingen', ce({ type: 'EmploymentEnded', subject: `pnr:${pnr}` }));
       expect(response.status).toBe(422);
       expect(response.body.code).toBe('rule-violation');

@@ -39,6 +39,8 @@ describeEachStore('posting permissions', (kind) => {
     pnr = personnummer(1990);
     expect((await post('migrationsverket', caseOpened(d))).status).toBe(201);
     expect((await post('skatteverket', ce({ type: 'PopulationRegistered', subject: `dossier:${d}`, data: { personalIdentityNumber: pnr, municipalityCode: '2281' }, time: '2021-01-01T00:00:00Z' }))).status).toBe(201);
+    // The permit brings the person into Arbetsförmedlingen's scope.
+    expect((await post('migrationsverket', ce({ type: 'ResidencePermitGranted', subject: `dossier:${d}`, data: { permitType: 'permanent', ground: 'refugee' }, time: '2021-01-02T00:00:00Z' }))).status).toBe(201);
   }, 60_000);
   afterAll(() => app?.close());
 
@@ -75,8 +77,9 @@ describeEachStore('posting permissions', (kind) => {
     const started = ce({ type: 'EmploymentStarted', subject: `pnr:${pnr}`, source: 'urn:se:af:jobs', data: { occupation: '2512', form: 'regular' }, time: '2022-01-01T00:00:00Z' });
     expect((await post('arbetsformedlingen', started)).status).toBe(201);
     const otherSource = await post('arbetsformedlingen', ce({ type: 'EventRetracted', subject: `pnr:${pnr}`, source: 'urn:se:af:other', data: { eventId: started.id, reason: 'wrong person' } }));
+    // A source with nothing about the person: the person is not in that source's scope at all.
     expect(otherSource.status).toBe(422);
-    expect(otherSource.body.code).toBe('rule-violation');
+    expect(otherSource.body.code).toBe('unknown-subject');
     const otherActor = await post('municipality', ce({ type: 'EventRetracted', subject: `pnr:${pnr}`, source: 'urn:se:af:jobs', data: { eventId: started.id, reason: 'wrong person' } }));
     expect(otherActor.status).toBe(403);
     const retracted = await post('arbetsformedlingen', ce({ type: 'EventRetracted', subject: `pnr:${pnr}`, source: 'urn:se:af:jobs', data: { eventId: started.id, reason: 'reported for the wrong person' } }));

@@ -40,8 +40,13 @@ export interface EventInput {
   [extra: string]: unknown;
 }
 
+/**
+ * An event to post. Without a `source` each event gets one of its own: a source belongs to the
+ * first actor that posts with it (Amendments v1.1), so one shared default would tie every test's
+ * events to whichever actor happened to post first.
+ */
 export function ce(input: EventInput): Record<string, unknown> {
-  const { type, subject, data = {}, time = '2024-03-01T09:00:00+01:00', source = 'urn:se:test:system', id = randomUUID(), ...rest } = input;
+  const { type, subject, data = {}, time = '2024-03-01T09:00:00+01:00', source = `urn:se:test:system:${randomUUID()}`, id = randomUUID(), ...rest } = input;
   return { specversion: '1.0', id, source, type, time, subject, data, ...rest };
 }
 

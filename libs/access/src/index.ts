@@ -36,5 +36,5 @@ export {
   type Grant,
   type TimelineReader,
 } from './visibility/policy';
-export { filterTimeline, isInScope, scopeFor, type Scope, type ScopedEvent, type TimelineEvent } from './scope/scope';
+export { filterTimeline, isInScope, scopeFor, visibleTimeline, type Scope, type ScopedEvent, type TimelineEvent, type VisibleTimeline } from './scope/scope';
 export { DOSSIER_MASK, PNR_MASK, containsPersonalIdentifier, maskSubject } from './masking/mask';

@@ -2,3 +2,4 @@ export * from './code-lists';
 export * from './actors';
 export * from './catalogue';
 export * from './person';
+export * from './scope/scope';

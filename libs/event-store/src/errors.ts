@@ -30,3 +30,13 @@ export class IdentityConflictError extends EventStoreError {
     super(`the ${kind} identifier is already linked to another stream`);
   }
 }
+
+/**
+ * An event's `source` is owned by another actor (CONTRACT.md Amendments v1.1 "A source belongs to
+ * one actor"): the first `metadata.actor` to append with a source owns it for good.
+ */
+export class SourceOwnedError extends EventStoreError {
+  constructor() {
+    super('this source belongs to another actor');
+  }
+}

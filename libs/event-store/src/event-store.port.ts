@@ -169,7 +169,9 @@ export interface EventStore {
    * content (stream, type, eventTime, data) is a no-op reported as `duplicate`; with different
    * content the whole append fails with DuplicateEventConflictError. A version mismatch fails
    * with WrongExpectedVersionError; an identity claimed by another stream with
-   * IdentityConflictError. Nothing is written when it throws.
+   * IdentityConflictError. Each new event's `source` is claimed for its `metadata.actor` in the
+   * same transaction: the first actor to append with a source owns it, and an event with a source
+   * another actor owns fails with SourceOwnedError. Nothing is written when it throws.
    */
   append(streamId: string, events: readonly NewEvent[], options: AppendOptions): Promise<AppendResult>;
 
@@ -212,6 +214,9 @@ export interface EventStore {
    * Unlinked identifiers are absent.
    */
   resolveIdentities(claims: readonly IdentityClaim[]): Promise<Map<string, string>>;
+
+  /** The actor owning each of `sources` (see `append`); sources nobody has appended with are absent. */
+  resolveSourceOwners(sources: readonly string[]): Promise<Map<string, string>>;
 
   /**
    * `readStream` (whole streams) for many streams in one query: each requested id maps to its

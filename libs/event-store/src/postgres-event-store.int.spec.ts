@@ -3,6 +3,7 @@ import { appendUntilKilled } from './contract/crash-test';
 import { eventStoreContract, newEvent } from './contract/event-store.contract';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from './contract/postgres-test-support';
 import { EventStore, StoredEvent } from './event-store.port';
+import { expectSourceOwnersBackfilled } from './contract/source-owner-migration';
 import { openEventStore } from './open-event-store';
 import { runMigrations } from './sql/migrations';
 import { binaryInt4Array, binaryTextArray } from './sql/postgres-binary-array';
@@ -22,7 +23,7 @@ describePostgres('PostgresEventStore', () => {
 
   eventStoreContract('postgres', async () => {
     const { store, db } = await open();
-    await db.execute('TRUNCATE events, identities');
+    await db.execute('TRUNCATE events, identities, source_owners');
     return store;
   });
 
@@ -54,6 +55,17 @@ describePostgres('PostgresEventStore', () => {
       expect(text).toMatchObject({ code: '22021' });
     } finally {
       await client.end();
+    }
+  });
+
+  it('gives the sources of a database made before source owners to the actor of each one\'s first event', async () => {
+    const oldSchema = randomSchemaName();
+    const db = await PostgresDatabase.open({ connectionString: POSTGRES_TEST_URL, schema: oldSchema });
+    try {
+      await expectSourceOwnersBackfilled(db, async () => (await openEventStore({ kind: 'postgres', connectionString: POSTGRES_TEST_URL, schema: oldSchema })).store);
+    } finally {
+      await db.execute(`DROP SCHEMA IF EXISTS ${quoteIdentifier(oldSchema)} CASCADE`);
+      await db.close();
     }
   });
 

@@ -1,4 +1,4 @@
-import { DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, WrongExpectedVersionError } from './errors';
+import { DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, SourceOwnedError, WrongExpectedVersionError } from './errors';
 import { AppendManyOptions, AppendOptions, AppendOutcome, AppendResult, IdentityClaim, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { APPEND_LOCK_KEY } from './sql/postgres-append-function';
@@ -8,6 +8,7 @@ import {
   EVENT_STORE_MIGRATION_NAME,
   EVENT_STORE_MIGRATIONS,
   PreparedEvent,
+  SOURCE_OWNED_SQLSTATE,
   SqlEventStore,
   SqlEventStoreOptions,
   StoredKey,
@@ -179,6 +180,7 @@ export class PostgresEventStore extends SqlEventStore {
     } catch (error) {
       const pgError = error as { code?: string; constraint?: string };
       if (pgError?.code === 'KJ001' || pgError?.code === 'KJ002') return undefined;
+      if (pgError?.code === SOURCE_OWNED_SQLSTATE) throw new SourceOwnedError();
       if (pgError?.code === '23505' && pgError.constraint === 'events_source_event_id') {
         // The unique index names no event, but with newOnly any stored or repeated key is the
         // answer, so the checking transaction (four more round trips) has nothing to add.
@@ -304,6 +306,7 @@ function uniqueClaims(claims: readonly IdentityClaim[]): IdentityClaim[] {
 /** The unique indexes back up the checks made under the lock; they should never fire. */
 function mapConstraint(error: unknown, streamId: string, current: number): unknown {
   const pgError = error as { code?: string; constraint?: string };
+  if (pgError?.code === SOURCE_OWNED_SQLSTATE) return new SourceOwnedError();
   if (pgError?.code !== '23505') return error;
   if (pgError.constraint === 'events_source_event_id') return new DuplicateEventConflictError('', '');
   if (pgError.constraint === 'events_stream_version' || pgError.constraint === 'events_pkey') {

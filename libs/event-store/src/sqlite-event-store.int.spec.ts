@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { appendUntilKilled } from './contract/crash-test';
 import { eventStoreContract, newEvent } from './contract/event-store.contract';
+import { expectSourceOwnersBackfilled } from './contract/source-owner-migration';
 import { openEventStore } from './open-event-store';
 import { runMigrations } from './sql/migrations';
 import { SqliteDatabase } from './sql/sqlite-database';
@@ -82,6 +83,16 @@ describe('SqliteEventStore', () => {
     const [row] = await db.query<{ a: number; b: string; c: number; d: string }>("SELECT $2 AS a, $1 AS b, $2 AS c, '$1' AS d", ['x', 7]);
     expect(row).toEqual({ a: 7, b: 'x', c: 7, d: '$1' });
     await db.close();
+  });
+
+  it('gives the sources of a database made before source owners to the actor of each one\'s first event', async () => {
+    const file = nextFile();
+    const db = new SqliteDatabase({ file });
+    try {
+      await expectSourceOwnersBackfilled(db, async () => (await openEventStore({ kind: 'sqlite', file })).store);
+    } finally {
+      await db.close();
+    }
   });
 
   it('applies registered migrations once, in order, per name', async () => {

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { DuplicateEventConflictError, WrongExpectedVersionError } from './errors';
+import { DuplicateEventConflictError, SourceOwnedError, WrongExpectedVersionError } from './errors';
 import { AppendManyOptions, AppendOptions, AppendOutcome, AppendResult, ExpectedVersion, StreamAppend } from './event-store.port';
 import { runMigrations } from './sql/migrations';
 import { SqliteDatabase } from './sql/sqlite-database';
@@ -7,6 +7,7 @@ import {
   EVENT_STORE_MIGRATION_NAME,
   EVENT_STORE_MIGRATIONS,
   PreparedEvent,
+  SOURCE_OWNED_MESSAGE,
   SqlEventStore,
   SqlEventStoreOptions,
   StoredKey,
@@ -234,7 +235,7 @@ export class SqliteEventStore extends SqlEventStore {
     } catch (error) {
       this.db.connection.exec('ROLLBACK TO kedja_append_all; RELEASE kedja_append_all');
       if (error instanceof NeedsCheckedAppend || isDuplicateKey(error)) return undefined;
-      throw error;
+      throw mapConstraint(error, '', 0);
     }
   }
 
@@ -290,6 +291,7 @@ function isDuplicateKey(error: unknown): boolean {
 /** The unique indexes back up the checks made under the lock; they should never fire. */
 function mapConstraint(error: unknown, streamId: string, current: number): unknown {
   const message = messageOf(error);
+  if (message.includes(SOURCE_OWNED_MESSAGE)) return new SourceOwnedError();
   if (message.includes('events.source, events.event_id')) return new DuplicateEventConflictError('', '');
   if (message.includes('events.stream_id, events.stream_version')) return new WrongExpectedVersionError(streamId, 'any', current);
   return error;

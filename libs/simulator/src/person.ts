@@ -112,6 +112,12 @@ class StoryBuilder {
   readonly registrations: Registration[] = [];
   readonly dossierSubject: string;
   private readonly lastOfKind = new Map<string, Draft>();
+  /**
+   * The fact that brings the person into a national agency's scope (CONTRACT.md Amendments v1.1:
+   * an agency posts only about people in its scope): Arbetsförmedlingen acts on a residence
+   * permit, Försäkringskassan on the programme start; neither reports before learning of it.
+   */
+  private readonly mandates = new Map<Agency, Draft>();
   opened?: Draft;
 
   constructor(
@@ -155,6 +161,8 @@ class StoryBuilder {
       afterRecordedOf,
     };
     this.drafts.push(draft);
+    if (type === 'ResidencePermitGranted' && !this.mandates.has('arbetsformedlingen')) this.mandates.set('arbetsformedlingen', draft);
+    if (type === 'EstablishmentProgrammeStarted' && !this.mandates.has('forsakringskassan')) this.mandates.set('forsakringskassan', draft);
     return draft;
   }
 
@@ -190,6 +198,8 @@ class StoryBuilder {
     const deps = [id.draft];
     const previous = kind ? this.lastOfKind.get(kind) : undefined;
     if (previous) deps.push(previous);
+    const mandate = this.mandates.get(agency);
+    if (mandate) deps.push(mandate);
     const [actor, source] = agency === 'arbetsformedlingen' ? [AF, AF_SOURCE] : agency === 'forsakringskassan' ? [FK, FK_SOURCE] : [SKV, SKV_SOURCE];
     const draft = this.push(type, time, agency, actor, source, `pnr:${id.pnr}`, data, deps);
     if (kind) this.lastOfKind.set(kind, draft);

@@ -19,8 +19,12 @@ export interface AuditEntry {
   /** Why, when the client says so (header `x-purpose`). */
   readonly purpose: string | null;
   readonly asOf: string | null;
-  /** `read`, or `out-of-scope` for a refused read (answered 404). */
-  readonly outcome: 'read' | 'out-of-scope';
+  /**
+   * `read`, `out-of-scope` for a refused read (answered 404), or `unknown-subject` for a read of an
+   * identifier no person has (answered 404 too, with `personId` empty): written alike, so that the
+   * two refusals take the same time (Amendments v1.1 "Unknown and out of scope answer alike").
+   */
+  readonly outcome: 'read' | 'out-of-scope' | 'unknown-subject';
 }
 
 export interface AuditRow extends AuditEntry {

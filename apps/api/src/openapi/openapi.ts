@@ -75,7 +75,12 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
             'Binary mode: attributes as `ce-` headers, `data` as the `application/json` body. Batch: ' +
             '`application/cloudevents-batch+json` (or `application/json` with an array). The body limit is 5 MiB by default ' +
             '(`KEDJA_BODY_LIMIT_BYTES`); larger bodies and batches over 1,000 events answer 413. Posting the same (source, id) ' +
-            'again with the same content answers `duplicate`.',
+            'again with the same content answers `duplicate`. Checked in this order (Amendments v1.1): token and role; may this ' +
+            'actor post this type (403 not-permitted); does the `source` belong to this actor, the first that posted with it ' +
+            '(403 not-permitted, "This source belongs to another actor."); is the person in the actor\'s scope, or does the event ' +
+            'create it (MigrationCaseOpened by Migrationsverket, PopulationRegistered by Skatteverket, SettledInMunicipality by the ' +
+            'municipality named in it) — otherwise 422 unknown-subject with exactly the body of an unknown subject; only then the ' +
+            'duplicate check.',
           requestBody: {
             required: true,
             content: {
@@ -89,11 +94,11 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
             '200': { description: 'A duplicate of a recorded event (single), or the per-event results of a batch', content: { 'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/EventResult' }, { $ref: '#/components/schemas/BatchResult' }] } } } },
             '400': problemResponse('invalid-event or unknown-event-type'),
             '401': problemResponse('unauthorized'),
-            '403': problemResponse('not-permitted'),
+            '403': problemResponse('not-permitted (this type, this municipality, or a source owned by another actor)'),
             '409': problemResponse('subject-exists, identifier-conflict or duplicate-id-conflict'),
             '413': problemResponse('payload-too-large'),
             '415': problemResponse('unsupported-media-type'),
-            '422': problemResponse('unknown-subject or rule-violation'),
+            '422': problemResponse('unknown-subject (no person in your scope has this identifier; also for a person outside the caller\'s scope) or rule-violation'),
             '503': unavailable('unavailable: the person was being changed by other requests, or the store is unreachable; retry'),
           },
         },
@@ -205,7 +210,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
           required: ['personId', 'summary', 'events'],
           properties: {
             personId: { type: 'string', format: 'uuid' },
-            summary: { type: 'object', properties: { phase: { enum: ['asylum', 'refused', 'permit', 'settled', 'establishment', 'employed', 'studying', 'business', 'left'] }, municipalityCode: { type: ['string', 'null'] }, countyCode: { type: ['string', 'null'] } } },
+            summary: { type: 'object', properties: { phase: { enum: ['asylum', 'refused', 'permit', 'settled', 'establishment', 'employed', 'studying', 'business', 'left'] }, municipalityCode: { type: ['string', 'null'] }, countyCode: { type: ['string', 'null'] }, movedAway: { type: 'boolean', description: 'The caller held the person and no longer does (moved away, or registered or settled elsewhere): municipalityCode and countyCode are then null, and the event that ended the hold is shown without its municipalityCode (Amendments v1.1).' } } },
             events: { type: 'array', items: { type: 'object', required: ['id', 'source', 'type', 'time', 'recordedAt', 'postedBy', 'data'], properties: { id: { type: 'string' }, source: { type: 'string' }, type: { type: 'string' }, time: { type: 'string', format: 'date-time' }, recordedAt: { type: 'string', format: 'date-time' }, postedBy: { type: 'string' }, data: { type: 'object' } } } },
           },
         },

@@ -1,5 +1,5 @@
-import { filterTimeline, type ActorRef } from '@kedja/access';
-import { initialState, replay, summarise, type RecordedEvent, type Summary } from '@kedja/chain';
+import { visibleTimeline, type ActorRef } from '@kedja/access';
+import { holdingMunicipality, initialState, replay, summarise, type RecordedEvent, type Summary } from '@kedja/chain';
 
 export interface TimelineItem {
   readonly id: string;
@@ -12,9 +12,16 @@ export interface TimelineItem {
   readonly data: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * `movedAway`: the caller held the person and no longer does (they moved, or were registered or
+ * settled elsewhere); `municipalityCode` and `countyCode` are then null, as where the person went
+ * is not the former municipality's or region's to know (Amendments v1.1).
+ */
+export type TimelineSummary = Summary & { readonly movedAway: boolean };
+
 export interface PersonRecord {
   readonly personId: string;
-  readonly summary: Summary;
+  readonly summary: TimelineSummary;
   readonly events: readonly TimelineItem[];
 }
 
@@ -25,9 +32,14 @@ export interface PersonRecord {
  */
 export function visibleRecord(actor: ActorRef, personId: string, items: readonly TimelineItem[]): PersonRecord | null {
   if (items.length === 0) return null;
-  const visible = filterTimeline(actor, items);
-  if (visible === null) return null;
-  return { personId, summary: summaryOf(visible), events: visible };
+  const timeline = visibleTimeline(actor, items);
+  if (timeline === null) return null;
+  const summary = summaryOf(timeline.events);
+  return {
+    personId,
+    summary: timeline.movedAway ? { ...summary, municipalityCode: null, countyCode: null, movedAway: true } : { ...summary, movedAway: false },
+    events: timeline.events,
+  };
 }
 
 /**
@@ -40,7 +52,11 @@ export function visibleRecord(actor: ActorRef, personId: string, items: readonly
 export function summaryOf(visible: readonly TimelineItem[]): Summary {
   const recorded = visible.map((e) => ({ eventId: e.id, source: e.source, type: e.type, time: e.time, data: e.data, actor: e.postedBy }) as unknown as RecordedEvent);
   const facts = replay(recorded).facts;
-  const summary = summarise({ ...initialState, facts });
+  const folded = summarise({ ...initialState, facts });
+  // The municipality holding the person (Amendments v1.1): registration outranks a settlement
+  // reported elsewhere since, which outranks an assignment.
+  const holder = holdingMunicipality(visible) ?? null;
+  const summary: Summary = { ...folded, municipalityCode: holder, countyCode: holder ? holder.slice(0, 2) : null };
   // A caller that sees no migration case (Skatteverket) would otherwise be told `asylum` about a
   // registered resident: population registration means the person lives in a municipality.
   if (summary.phase === 'asylum' && facts.caseOpenedAt === undefined && facts.registered) return { ...summary, phase: 'settled' };

@@ -18,6 +18,12 @@ const opened = (i: number) => parseStructuredEvent({
   time: '2024-01-15T10:00:00Z', subject: `dossier:${String(10_000_000 + i).replace(/^(\d{2})/, '$1-')}`,
   data: { route: 'asylum', birthYear: 1990, gender: 'female', citizenship: 'SYR' },
 }, ctx);
+/** The permit that brings person `i` into Arbetsförmedlingen's scope, so that it may post about them. */
+const permitted = (i: number) => parseStructuredEvent({
+  specversion: '1.0', id: `permit-${i}`, source: 'urn:se:migrationsverket:case', type: 'ResidencePermitGranted',
+  time: '2024-02-15T10:00:00Z', subject: `dossier:${String(10_000_000 + i).replace(/^(\d{2})/, '$1-')}`,
+  data: { permitType: 'permanent', ground: 'refugee' },
+}, ctx);
 
 /**
  * Given a SQLite store with FULL durability, when concurrent requests are recorded (their groups
@@ -97,8 +103,8 @@ describe('Recorder pipelining', () => {
   };
   /** Opens persons 1 to `count`; returns their ids. */
   async function persons(count: number): Promise<string[]> {
-    const results = await new Recorder(opened_.store).record(Array.from({ length: count }, (_, i) => opened(i + 1)), poster);
-    return results.map((r) => r.personId!);
+    const results = await new Recorder(opened_.store).record(Array.from({ length: count }, (_, i) => [opened(i + 1), permitted(i + 1)]).flat(), poster);
+    return results.filter((_, i) => i % 2 === 0).map((r) => r.personId!);
   }
 
   /** The real store, with each appendMany held back until `release` is called. */
@@ -200,7 +206,7 @@ describe('Recorder pipelining', () => {
     expect(results.flat().map((r) => r.status)).toEqual(Array(200).fill('recorded'));
     // Decided again once the first request landed, and appended after it.
     expect(log.slice(4)).toEqual(['plan e', 'append e']);
-    expect((await opened_.store.readStream(ids[0])).map((e) => e.type)).toEqual(['MigrationCaseOpened', 'EstablishmentProgrammeStarted', 'EstablishmentProgrammeEnded']);
+    expect((await opened_.store.readStream(ids[0])).map((e) => e.type)).toEqual(['MigrationCaseOpened', 'ResidencePermitGranted', 'EstablishmentProgrammeStarted', 'EstablishmentProgrammeEnded']);
   });
 });
 
@@ -236,7 +242,7 @@ function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDataba
   it('decides on the other process\'s append to a cached person', async () => {
     const one = new Recorder(store);
     const other = new Recorder(store);
-    const [a] = await one.record([opened(1)], poster);
+    const [a] = await one.record([opened(1), permitted(1)], poster);
     expect((await other.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
     // `one` cached the person before the programme started; ending it needs the other's append.
     const [ended] = await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af);
@@ -245,7 +251,7 @@ function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDataba
 
   it('answers unknown-subject for an identifier unlinked by another process, whatever it still caches', async () => {
     const one = new Recorder(store);
-    const [a] = await one.record([opened(1)], poster);
+    const [a] = await one.record([opened(1), permitted(1)], poster);
     expect((await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
     await unlink(a.personId!, '10-000001');
     const [refused] = await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af);
@@ -254,6 +260,20 @@ function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDataba
     expect((await one.record([programme(`person:${a.personId}`, 'EstablishmentProgrammeEnded', '2024-06-01T08:00:00Z')], af))[0].status).toBe('recorded');
     const [again] = await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-07-01T08:00:00Z')], af);
     expect(again.problem?.code).toBe('unknown-subject');
+  });
+
+  it('refuses a source another process\'s actor owns, which this one has never seen: the store\'s claim decides', async () => {
+    await new Recorder(store).record([opened(1), permitted(1)], poster);
+    const other = new Recorder(store);
+    const stolen = parseStructuredEvent({
+      specversion: '1.0', id: randomUUID(), source: 'urn:se:migrationsverket:case', type: 'EstablishmentProgrammeStarted', time: '2024-03-01T08:00:00Z',
+      subject: 'dossier:10-000001', data: { plannedEndDate: '2025-12-31' },
+    }, afCtx);
+    const [refused] = await other.record([stolen], af);
+    expect(refused).toMatchObject({ status: 'rejected', problem: { code: 'not-permitted', detail: 'This source belongs to another actor.' } });
+    expect(await store.readStream((await store.resolveIdentity('dossier', '10-000001'))!)).toHaveLength(2);
+    // Its own source is its own.
+    expect((await other.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
   });
 
   it('answers unknown-subject for an unlinked identifier whose person has left the state cache', async () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  decide, evolve, initialState, parseActor, type PersonState,
+  UNKNOWN_SUBJECT_DETAIL, decideAdmitted, evolve, initialState, parseActor, permitted, scoped, type Command, type PersonState,
 } from '@kedja/chain';
 import {
-  DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, WrongExpectedVersionError,
+  DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, SourceOwnedError, WrongExpectedVersionError,
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
@@ -45,6 +45,8 @@ interface Prefetched {
   readonly events: Map<string, StoredEvent>;
   readonly identities: Map<string, string>;
   readonly streams: Map<string, StoredEvent[]>;
+  /** Owners of the group's sources, as looked up (or cached); a source absent here is taken as free. */
+  readonly sourceOwners: Map<string, string>;
 }
 
 interface PersonWork {
@@ -171,6 +173,9 @@ export class Recorder {
    * are cleared, and the group is decided again with the links read afresh.
    */
   private readonly owners = new Map<string, string>();
+
+  /** The actor owning each source, as this process has read or claimed it (see ownSource). */
+  private readonly sourceOwners = new Map<string, string>();
 
   constructor(
     private readonly store: EventStore,
@@ -354,6 +359,7 @@ export class Recorder {
     const persons = new Map<string, PersonWork>();
     const identities = new Map<string, string>();
     const seen = new Map<string, SeenEvent>();
+    const sources = new Map<string, string>();
     const prefetched = await this.prefetch(items, optimistic);
 
     for (let i = 0; i < items.length; i++) {
@@ -364,7 +370,7 @@ export class Recorder {
       }
       const event = item.event;
       try {
-        results[i] = this.place(event, i, posted[i].poster, now, persons, identities, seen, prefetched, posted[i].requestId);
+        results[i] = this.place(event, i, posted[i].poster, now, persons, identities, seen, sources, prefetched, posted[i].requestId);
       } catch (error) {
         if (!(error instanceof Rejection)) throw error;
         if (optimistic) return this.plan(posted, false);
@@ -386,6 +392,7 @@ export class Recorder {
         for (const i of p.indices) results[i] = { id: (posted[i].item as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
         for (const claim of p.identities) this.link(identityKey(claim.kind, claim.value), p.personId);
+        for (const event of p.events) this.ownSource(event.source, event.metadata.actor);
       }
     }
     return results;
@@ -393,13 +400,37 @@ export class Recorder {
 
   private place(
     event: ValidEvent, index: number, poster: Poster, now: Date,
-    persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, SeenEvent>, prefetched: Prefetched, requestId?: string,
+    persons: Map<string, PersonWork>, identities: Map<string, string>, seen: Map<string, SeenEvent>, sources: Map<string, string>,
+    prefetched: Prefetched, requestId?: string,
   ): EventResult {
+    // Amendments v1.1 "Secrecy of posting": the checks run in a fixed order (who may post this
+    // type, whose source it is, is the person in the poster's scope) and only then is the event
+    // compared with what is recorded, so that neither `duplicate` nor `duplicate-id-conflict` ever
+    // answers for an event the poster could not have posted (which would let it confirm hidden
+    // fields by guessing them), and an out-of-scope person answers as one nobody has.
     const eventKey = identityKey(event.source, event.id);
     const { kind, value } = event.subject;
-    const personId = identities.get(identityKey(kind, value)) ?? prefetched.identities.get(identityKey(kind, value)) ?? null;
+    const actorCode = event.actor ?? poster.actor;
+    const actor = parseActor(actorCode);
+    if (!actor) reject('not-permitted', 'The reporting actor is not an agency that posts events.');
+    const command = { type: event.type, data: event.data, eventId: event.id, source: event.source, time: event.time, actor: actor!, now: now.toISOString() } as Command;
+    const refusal = permitted(command);
+    if (refusal && !refusal.ok) return reject(refusal.code as ProblemCode, refusal.detail);
 
-    // Idempotency on (source, id): first within this request, then against the log.
+    const sourceOwner = sources.get(event.source) ?? prefetched.sourceOwners.get(event.source) ?? this.sourceOwners.get(event.source);
+    if (sourceOwner !== undefined && sourceOwner !== actorCode) reject('not-permitted', 'This source belongs to another actor.');
+
+    const personId = identities.get(identityKey(kind, value)) ?? prefetched.identities.get(identityKey(kind, value)) ?? null;
+    if (event.type === 'MigrationCaseOpened' && event.subject.kind !== 'dossier') reject('invalid-event', 'MigrationCaseOpened must have a dossier: subject; it creates the person.');
+    if (!personId && event.type !== 'MigrationCaseOpened') reject('unknown-subject', UNKNOWN_SUBJECT_DETAIL);
+    let target = personId ? persons.get(personId) ?? this.load(personId, prefetched.streams.get(personId), persons) : undefined;
+    if (target) {
+      const outOfScope = scoped(command, target.state);
+      if (outOfScope && !outOfScope.ok) return reject(outOfScope.code as ProblemCode, outOfScope.detail);
+    }
+
+    // Idempotency on (source, id), within the poster's own events (a source has one owner):
+    // first within this request, then against the log.
     const earlier = seen.get(eventKey);
     const stored = earlier === undefined ? prefetched.events.get(eventKey) ?? null : null;
     if (earlier !== undefined || stored) {
@@ -410,23 +441,15 @@ export class Recorder {
       return { id: event.id, status: 'duplicate', personId: originalPerson };
     }
 
-    const actorCode = event.actor ?? poster.actor;
-    const actor = parseActor(actorCode);
-    if (!actor) reject('not-permitted', 'The reporting actor is not an agency that posts events.');
-
-    let target: PersonWork;
     const claims: IdentityClaim[] = [];
     if (event.type === 'MigrationCaseOpened') {
-      if (event.subject.kind !== 'dossier') reject('invalid-event', 'MigrationCaseOpened must have a dossier: subject; it creates the person.');
       if (personId) reject('subject-exists', 'A migration case with this dossier number already exists.');
       const newId = randomUUID();
       claims.push({ kind: 'dossier', value: event.subject.value }, { kind: 'person', value: newId });
       target = { personId: newId, loadedVersion: 0, state: initialState, events: [], identities: [], indices: [] };
       persons.set(newId, target);
-    } else {
-      if (!personId) reject('unknown-subject', 'No person is known by this subject.');
-      target = persons.get(personId!) ?? this.load(personId!, prefetched.streams.get(personId!), persons);
     }
+    if (!target) return reject('unknown-subject', UNKNOWN_SUBJECT_DETAIL);
     if (event.type === 'PopulationRegistered') {
       const pnr = event.data.personalIdentityNumber as string;
       const owner = identities.get(identityKey('pnr', pnr)) ?? prefetched.identities.get(identityKey('pnr', pnr));
@@ -434,10 +457,7 @@ export class Recorder {
       if (!owner) claims.push({ kind: 'pnr', value: pnr });
     }
 
-    const decision = decide(
-      { type: event.type, data: event.data, eventId: event.id, source: event.source, time: event.time, actor: actor!, now: now.toISOString() } as never,
-      target.state,
-    );
+    const decision = decideAdmitted(command, target.state);
     if (!decision.ok) return reject(decision.code as ProblemCode, decision.detail);
 
     // The decision's own event object: decide may already have computed the facts after it.
@@ -455,6 +475,7 @@ export class Recorder {
     target.indices.push(index);
     for (const claim of claims) identities.set(identityKey(claim.kind, claim.value), target.personId);
     seen.set(identityKey(event.source, event.id), { personId: target.personId, type: event.type, time: event.time, data: event.data });
+    sources.set(event.source, actorCode);
     return { id: event.id, status: 'recorded', personId: target.personId };
   }
 
@@ -462,6 +483,9 @@ export class Recorder {
     const keys: { source: string; eventId: string }[] = [];
     const claims: IdentityClaim[] = [];
     const known = new Map<string, string>();
+    // Looked up only by a looked-up plan: an optimistic one takes an uncached source as free, and
+    // the append (where the store claims each source for its actor) refuses it if it is not.
+    const sources = new Set<string>();
     // Identifiers the group's own events claim: a later event naming one finds it in the plan, and
     // one before it is rejected (unknown subject), which sends the group to the looked-up plan.
     const claimedHere = new Set<string>();
@@ -487,13 +511,16 @@ export class Recorder {
         continue;
       }
       keys.push({ source: event.source, eventId: event.id });
+      sources.add(event.source);
       claims.push({ kind: event.subject.kind, value: event.subject.value });
       if (event.type === 'PopulationRegistered') claims.push({ kind: 'pnr', value: event.data.personalIdentityNumber as string });
     }
-    const [stored, identities] = await Promise.all([
+    const [stored, identities, sourceOwners] = await Promise.all([
       keys.length > 0 ? this.store.findEvents(keys) : [],
       claims.length > 0 ? this.store.resolveIdentities(claims) : new Map<string, string>(),
+      sources.size > 0 ? this.store.resolveSourceOwners([...sources]) : new Map<string, string>(),
     ]);
+    for (const [source, actor] of sourceOwners) this.ownSource(source, actor);
     for (const [key, owner] of identities) this.link(key, owner);
     for (const [key, owner] of known) identities.set(key, owner);
     const events = new Map(stored.map((e) => [identityKey(e.source, e.eventId), e]));
@@ -501,7 +528,14 @@ export class Recorder {
     // append whose expected version would catch a state cached before another process's append.
     const uncached = [...new Set(identities.values())].filter((id) => !optimistic || !this.states.has(id));
     const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
-    return { events, identities, streams };
+    return { events, identities, streams, sourceOwners };
+  }
+
+  /** A source's owner never changes once claimed, so a cached one is never stale. */
+  private ownSource(source: string, actor: string): void {
+    if (this.sourceOwners.has(source)) return;
+    this.sourceOwners.set(source, actor);
+    if (this.sourceOwners.size > this.cacheSize) this.sourceOwners.delete(this.sourceOwners.keys().next().value!);
   }
 
   private link(key: string, personId: string): void {
@@ -545,7 +579,7 @@ function toRecorded(stored: StoredEvent) {
 
 function isRace(error: unknown): boolean {
   return error instanceof WrongExpectedVersionError || error instanceof DuplicateEventConflictError || error instanceof IdentityConflictError
-    || error instanceof EventAlreadyStoredError;
+    || error instanceof EventAlreadyStoredError || error instanceof SourceOwnedError;
 }
 
 function identityProblem(error: IdentityConflictError): ProblemBody {

@@ -108,6 +108,7 @@ describe('municipality scope', () => {
     expect(scopeFor(actor('municipality:2281'), [registered, sfi, passed, lateMove])).toEqual({
       inScope: true,
       visibleIndices: [0, 1, 3],
+      endedBy: 3,
     });
   });
 
@@ -168,8 +169,10 @@ describe('municipality scope', () => {
     expect(ids(filterTimeline(actor('municipality:1280'), [registered, assigned, sfi]))).toHaveLength(3);
     const settled = ev('SettledInMunicipality', '2019-10-01', { municipalityCode: '1280', arrangement: 'assigned' });
     expect(ids(filterTimeline(actor('municipality:2281'), [registered, assigned, sfi, settled]))).toHaveLength(4);
+    // Amendments v1.1: a settlement elsewhere does not end the hold of the registered municipality.
     const later = ev('SfiCoursePassed', '2019-12-01', { course: 'A', grade: 'E' });
-    expect(ids(filterTimeline(actor('municipality:2281'), [registered, assigned, sfi, settled, later]))).toHaveLength(4);
+    expect(ids(filterTimeline(actor('municipality:2281'), [registered, assigned, sfi, settled, later]))).toHaveLength(5);
+    expect(ids(filterTimeline(actor('municipality:1280'), [registered, assigned, sfi, settled, later]))).toHaveLength(5);
   });
 
   it('filters fields: a municipality never sees citizenship or the permit ground', () => {

@@ -1,11 +1,11 @@
 import { actorCode, type Actor } from '../actors/actor';
 import { CATALOGUE } from '../catalogue/catalogue';
-import { countyOfMunicipality } from '../code-lists/municipalities';
 import { instant } from '../catalogue/dates';
 import type { EventDataMap, EventType } from '../catalogue/events';
-import { effectiveEvents, factsAsOf, replay, retractionKey, step } from './facts';
+import { mayPostAbout } from '../scope/scope';
+import { effectiveEvents, replay, retractionKey, step } from './facts';
 import { latestInstant, rememberFactsAfter } from './memo';
-import type { PersonFacts, PersonState, RecordedEvent } from './state';
+import type { PersonState, RecordedEvent } from './state';
 
 export type Command = {
   [T in EventType]: {
@@ -20,7 +20,14 @@ export type Command = {
   };
 }[EventType];
 
-export type RejectionCode = 'rule-violation' | 'subject-exists' | 'not-permitted';
+export type RejectionCode = 'rule-violation' | 'subject-exists' | 'not-permitted' | 'unknown-subject';
+
+/**
+ * The one answer for a subject the caller may not post about, the same as for a subject nobody
+ * has (Amendments v1.1 "Unknown and out of scope answer alike"), so that posting is no oracle of
+ * who exists outside the caller's scope.
+ */
+export const UNKNOWN_SUBJECT_DETAIL = 'no person in your scope has this identifier';
 
 export type Decision =
   | { readonly ok: true; readonly events: readonly RecordedEvent[] }
@@ -38,26 +45,64 @@ function codeOf(actor: string | Actor): string {
  * flag such oddities instead.
  */
 export function decide(command: Command, state: PersonState): Decision {
+  return admit(command, state) ?? decideAdmitted(command, state);
+}
+
+/**
+ * Who may post this event about this person, in the order Amendments v1.1 fixes: may this actor
+ * post this type (and, for a settlement, for that municipality), then is the person in the
+ * actor's scope or does this event create it (the scope rule of ../scope/scope.ts, the one that
+ * timelines and views read with). The recorder asks this before its duplicate check, so that no
+ * answer about an event already recorded reaches an actor that could not have posted it.
+ * Undefined: admitted.
+ */
+export function admit(command: Command, state: PersonState): Decision | undefined {
+  return permitted(command) ?? scoped(command, state);
+}
+
+/** The part of `admit` that reads no person: may this actor post this type (for this municipality). */
+export function permitted(command: Command): Decision | undefined {
   const spec = CATALOGUE[command.type];
   const actor = command.actor;
   if (!(spec.postedBy as readonly string[]).includes(actor.kind)) {
     return reject('not-permitted', `${actorCode(actor)} may not post ${command.type}`);
   }
+  if (command.type === 'SettledInMunicipality' && actor.kind === 'municipality' && command.data.municipalityCode !== actor.municipalityCode) {
+    return reject('not-permitted', 'a municipality may report only settlement in itself');
+  }
+  return undefined;
+}
+
+/** The part of `admit` that reads the person: are they in the actor's scope, or does this event create it. */
+export function scoped(command: Command, state: PersonState): Decision | undefined {
+  const actor = command.actor;
+  // Migrationsverket's case opening creates the person (and Migrationsverket's scope is everyone).
+  if (command.type === 'MigrationCaseOpened') return undefined;
+  if (command.type === 'EventRetracted') {
+    // An actor retracts only what it posted: the person is in its scope for this if the log holds
+    // an event under the retraction's source, which only that actor can post with.
+    return state.history.some((e) => e.source === command.source) ? undefined : reject('unknown-subject', UNKNOWN_SUBJECT_DETAIL);
+  }
+  if (!state.exists || !mayPostAbout(actor, effectiveEvents(state), { type: command.type, time: command.time, data: command.data })) {
+    return reject('unknown-subject', UNKNOWN_SUBJECT_DETAIL);
+  }
+  return undefined;
+}
+
+/** `decide` for a command `admit` let through: the recording rules alone. */
+export function decideAdmitted(command: Command, state: PersonState): Decision {
   if (command.type === 'MigrationCaseOpened' && state.exists) {
     return reject('subject-exists', 'a person with this dossier number already exists');
   }
   if (command.type === 'EventRetracted') {
     const refusal = checkRetraction(command.data.eventId, command, state);
     if (refusal) return refusal;
-  } else {
-    const scope = checkScope(command, state);
-    if (scope) return scope;
-    const candidate = toRecorded(command);
-    const rule = checkRules(command, candidate, state);
-    if (rule) return reject('rule-violation', rule);
-    return { ok: true, events: [candidate] };
+    return { ok: true, events: [toRecorded(command)] };
   }
-  return { ok: true, events: [toRecorded(command)] };
+  const candidate = toRecorded(command);
+  const rule = checkRules(command, candidate, state);
+  if (rule) return reject('rule-violation', rule);
+  return { ok: true, events: [candidate] };
 }
 
 function toRecorded(command: Command): RecordedEvent {
@@ -74,39 +119,6 @@ function checkRetraction(targetId: string, command: Command, state: PersonState)
   }
   if (state.retractions.some((r) => r.source === command.source && r.eventId === targetId)) {
     return reject('rule-violation', 'the event is already retracted');
-  }
-  return undefined;
-}
-
-function municipalityOf(facts: PersonFacts): string | undefined {
-  return facts.municipalityCode;
-}
-
-function countyOf(facts: PersonFacts): string | undefined {
-  return facts.residenceMunicipalityCode ? countyOfMunicipality(facts.residenceMunicipalityCode) : undefined;
-}
-
-/**
- * A municipality reports only about its own people (bosättningslagen 2016:38 and the
- * municipality's duties under skollagen 2010:800 for SFI follow the person's municipality); a
- * region only about people living in its county. "Its own" is judged both now and as of the
- * event's time, so that a late report from the municipality the person has since left is accepted.
- */
-function checkScope(command: Command, state: PersonState): Decision | undefined {
-  const actor = command.actor;
-  if (actor.kind === 'municipality') {
-    const own = actor.municipalityCode;
-    if (command.type === 'SettledInMunicipality') {
-      return command.data.municipalityCode === own
-        ? undefined
-        : reject('not-permitted', 'a municipality may report only settlement in itself');
-    }
-    if (municipalityOf(state.facts) === own || municipalityOf(factsAsOf(state, command.time)) === own) return undefined;
-    return reject('not-permitted', `the person is not assigned to, settled in or registered in ${own}`);
-  }
-  if (actor.kind === 'region') {
-    if (countyOf(state.facts) === actor.countyCode || countyOf(factsAsOf(state, command.time)) === actor.countyCode) return undefined;
-    return reject('not-permitted', `the person is not registered or settled in county ${actor.countyCode}`);
   }
   return undefined;
 }

@@ -1,4 +1,4 @@
-import { DuplicateEventConflictError, EventAlreadyStoredError, EventStoreError, IdentityConflictError, WrongExpectedVersionError } from '../errors';
+import { DuplicateEventConflictError, EventAlreadyStoredError, EventStoreError, IdentityConflictError, SourceOwnedError, WrongExpectedVersionError } from '../errors';
 import { EventStore, NewEvent, StoredEvent, identityMapKey } from '../event-store.port';
 
 /** Makes a fresh, empty store; the contract closes every store it makes. */
@@ -219,6 +219,42 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
           .catch((caught) => caught);
         expect(error).toBeInstanceOf(WrongExpectedVersionError);
         expect(await store.resolveIdentity('dossier', 'D-3')).toBeNull();
+      });
+    });
+
+    describe('source owners', () => {
+      const by = (actor: string, source: string) => newEvent({ source, metadata: { actor } });
+
+      it('gives a source to the first actor that appends with it, for good', async () => {
+        await store.append('o-1', [by('municipality:2281', 'urn:o:a')], { expectedVersion: 'no-stream' });
+        await store.append('o-2', [by('municipality:2281', 'urn:o:a'), by('skatteverket', 'urn:o:b')], { expectedVersion: 'no-stream' });
+        const owners = await store.resolveSourceOwners(['urn:o:a', 'urn:o:b', 'urn:o:none', 'urn:o:a']);
+        expect([...owners.entries()].sort()).toEqual([['urn:o:a', 'municipality:2281'], ['urn:o:b', 'skatteverket']]);
+        expect(await store.resolveSourceOwners([])).toEqual(new Map());
+      });
+
+      it('refuses an event with a source another actor owns, writing nothing of the append', async () => {
+        await store.append('o-1', [by('municipality:2281', 'urn:o:a')], { expectedVersion: 'no-stream' });
+        const head = await store.headPosition();
+        await expect(store.append('o-1', [by('municipality:2281', 'urn:o:c'), by('migrationsverket', 'urn:o:a')], { expectedVersion: 1 }))
+          .rejects.toBeInstanceOf(SourceOwnedError);
+        await expect(store.appendMany([
+          { streamId: 'o-2', events: [by('migrationsverket', 'urn:o:d')], options: { expectedVersion: 'no-stream', identities: [{ kind: 'dossier', value: 'O2' }] } },
+          { streamId: 'o-3', events: [by('migrationsverket', 'urn:o:a')], options: { expectedVersion: 'no-stream' } },
+        ])).rejects.toBeInstanceOf(SourceOwnedError);
+        await expect(store.appendMany([
+          { streamId: 'o-3', events: [by('migrationsverket', 'urn:o:a')], options: { expectedVersion: 'no-stream' } },
+        ], { newOnly: true })).rejects.toBeInstanceOf(SourceOwnedError);
+        expect(await store.headPosition()).toBe(head);
+        expect(await store.resolveIdentity('dossier', 'O2')).toBeNull();
+        expect([...(await store.resolveSourceOwners(['urn:o:a', 'urn:o:c', 'urn:o:d'])).entries()]).toEqual([['urn:o:a', 'municipality:2281']]);
+      });
+
+      it('refuses one append naming a new source for two actors', async () => {
+        await expect(store.append('o-1', [by('skatteverket', 'urn:o:e'), by('region:22', 'urn:o:e')], { expectedVersion: 'no-stream' }))
+          .rejects.toBeInstanceOf(SourceOwnedError);
+        expect(await store.resolveSourceOwners(['urn:o:e'])).toEqual(new Map());
+        expect(await store.readStream('o-1')).toEqual([]);
       });
     });
 

@@ -50,6 +50,10 @@ const eventColumns = `
  * Positions are assigned by the store (head + 1, under the write lock) rather than by a sequence
  * or rowid, so they are dense: no holes, which also makes `countAfter` a subtraction.
  */
+/** What the source-owner trigger raises with (SQLite's message, PostgreSQL's SQLSTATE). */
+export const SOURCE_OWNED_MESSAGE = 'kedja: source belongs to another actor';
+export const SOURCE_OWNED_SQLSTATE = 'KJ003';
+
 export const EVENT_STORE_MIGRATIONS: readonly MigrationStep[] = [
   {
     sqlite: [
@@ -79,6 +83,48 @@ export const EVENT_STORE_MIGRATIONS: readonly MigrationStep[] = [
   // Step 4: the events travel as binary arrays, one per column, instead of one JSON text, and the
   // function's lookups are index probes whatever the table held when they were planned.
   { sqlite: [], postgres: [DROP_JSON_APPEND_FUNCTION, CREATE_APPEND_FUNCTION] },
+  // Step 5: a source belongs to the first actor that appended with it (Amendments v1.1). A trigger
+  // claims it with every inserted event, so every write path (the one-statement append, the
+  // checking transaction, bulk loads) holds the rule in its own transaction without a round trip
+  // or a second copy of the check; existing databases take the owner of each source from its
+  // first event.
+  {
+    sqlite: [
+      'CREATE TABLE source_owners (source TEXT PRIMARY KEY, actor TEXT NOT NULL)',
+      "INSERT OR IGNORE INTO source_owners (source, actor) SELECT source, coalesce(json_extract(metadata, '$.actor'), '') FROM events ORDER BY position",
+      `CREATE TRIGGER events_source_owner AFTER INSERT ON events BEGIN
+         INSERT OR IGNORE INTO source_owners (source, actor) VALUES (NEW.source, coalesce(json_extract(NEW.metadata, '$.actor'), ''));
+         SELECT RAISE(ABORT, '${SOURCE_OWNED_MESSAGE}')
+           WHERE (SELECT actor FROM source_owners WHERE source = NEW.source) IS NOT coalesce(json_extract(NEW.metadata, '$.actor'), '');
+       END`,
+    ],
+    postgres: [
+      'CREATE TABLE source_owners (source TEXT PRIMARY KEY, actor TEXT NOT NULL)',
+      // PostgreSQL's json cannot turn an escaped NUL (\u0000) anywhere in the text into text, so
+      // such metadata (legal JSON, and kept as sent) is read with a pattern instead: the store
+      // writes it with JSON.stringify, which leaves `"actor":"` unbroken and never inside a string.
+      `CREATE OR REPLACE FUNCTION kedja_metadata_actor(m text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
+         SELECT coalesce(CASE WHEN strpos(m, '\\u0000') = 0 THEN m::json ->> 'actor'
+                              ELSE substring(m from '"actor":"([^"\\\\]*)"') END, '')
+       $fn$`,
+      `INSERT INTO source_owners (source, actor)
+         SELECT DISTINCT ON (source) source, kedja_metadata_actor(metadata) FROM events ORDER BY source, position`,
+      `CREATE OR REPLACE FUNCTION kedja_claim_sources() RETURNS trigger LANGUAGE plpgsql AS $fn$
+       BEGIN
+         INSERT INTO source_owners (source, actor)
+           SELECT DISTINCT ON (n.source) n.source, kedja_metadata_actor(n.metadata) FROM new_events n ORDER BY n.source, n.position
+           ON CONFLICT (source) DO NOTHING;
+         IF EXISTS (SELECT 1 FROM new_events n JOIN source_owners o ON o.source = n.source
+                    WHERE o.actor <> kedja_metadata_actor(n.metadata)) THEN
+           RAISE EXCEPTION '${SOURCE_OWNED_MESSAGE}' USING ERRCODE = '${SOURCE_OWNED_SQLSTATE}';
+         END IF;
+         RETURN NULL;
+       END
+       $fn$`,
+      `CREATE TRIGGER events_source_owner AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+         FOR EACH STATEMENT EXECUTE FUNCTION kedja_claim_sources()`,
+    ],
+  },
 ];
 
 export const EVENT_STORE_MIGRATION_NAME = 'event-store';
@@ -528,6 +574,15 @@ export abstract class SqlEventStore implements EventStore {
         params,
       );
       for (const row of rows) owners.set(identityMapKey(row.kind, row.value), row.stream_id);
+    }
+    return owners;
+  }
+
+  async resolveSourceOwners(sources: readonly string[]): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    for (const chunk of chunked([...new Set(sources)])) {
+      const rows = await this.db.query<{ source: string; actor: string }>(`SELECT source, actor FROM source_owners WHERE source IN (${tuples(chunk.length, 1)})`, chunk);
+      for (const row of rows) owners.set(row.source, row.actor);
     }
     return owners;
   }

@@ -10,7 +10,8 @@ export const chainGapsSpec: PersonViewSpec = {
   name: 'chain_gaps',
   // 2: histories stored as arrays per event, without the actor. 3: no history column (people
   // are refolded from the log).
-  version: 3,
+  // 4: placement columns by the scope rule of Amendments v1.1 (registration outranks settlement; claims list no one).
+  version: 4,
   table: 'chain_gap_persons',
   columns: [],
   indexes: [],

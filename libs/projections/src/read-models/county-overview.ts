@@ -1,8 +1,11 @@
-import type { PersonFacts } from '@kedja/chain';
+import { holdingMunicipality, settlementClaims, type PersonFacts } from '@kedja/chain';
 import { personViewProjection, type PersonViewSpec } from './person-table';
 import { openGaps, type GapAnchor } from './gaps';
 
-export const ANOMALY_CODES = ['work-without-settlement', 'permit-before-case-opened', 'settlement-without-permit', 'programme-without-permit'] as const;
+export const ANOMALY_CODES = [
+  'work-without-settlement', 'permit-before-case-opened', 'settlement-without-permit', 'programme-without-permit',
+  'settlement-without-assignment-or-registration',
+] as const;
 export type AnomalyCode = (typeof ANOMALY_CODES)[number];
 
 /**
@@ -30,6 +33,11 @@ export interface OverviewDetail {
   readonly currentMunicipalityCode: string | null;
   readonly gaps: readonly GapAnchor[];
   readonly anomalies: readonly AnomalyCode[];
+  /**
+   * The municipality holding the person (Amendments v1.1): a settlement claim by another
+   * municipality is counted here, for the holder to follow up, not where the person was received.
+   */
+  readonly holdingMunicipalityCode?: string | null;
 }
 
 /**
@@ -41,7 +49,8 @@ export const countyOverviewSpec: PersonViewSpec = {
   name: 'county_overview',
   // 2: histories stored as arrays per event, without the actor. 3: no history column (people
   // are refolded from the log).
-  version: 3,
+  // 4: placement columns by the scope rule of Amendments v1.1 (registration outranks settlement; claims list no one).
+  version: 4,
   table: 'county_overview',
   columns: [
     { name: 'municipality_code', type: 'TEXT' },
@@ -67,7 +76,8 @@ export const countyOverviewSpec: PersonViewSpec = {
       assignedMunicipalityCode: f.assigned?.municipalityCode ?? null,
       currentMunicipalityCode: current,
       gaps: openGaps(f, history),
-      anomalies: anomaliesOf(f),
+      anomalies: settlementClaims(history).length > 0 ? [...anomaliesOf(f), 'settlement-without-assignment-or-registration'] : anomaliesOf(f),
+      holdingMunicipalityCode: holdingMunicipality(history) ?? null,
     };
     return {
       columns: {

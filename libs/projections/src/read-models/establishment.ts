@@ -36,7 +36,8 @@ export const establishmentSpec: PersonViewSpec = {
   name: 'establishment',
   // 2: histories stored as arrays per event, without the actor. 3: no history column (people
   // are refolded from the log).
-  version: 3,
+  // 4: placement columns by the scope rule of Amendments v1.1 (registration outranks settlement; claims list no one).
+  version: 4,
   table: 'establishment',
   columns: [{ name: 'planned_end', type: 'TEXT' }],
   indexes: ['listed, planned_end, person_id'],

@@ -1,5 +1,5 @@
 import { NATIONAL_AGENCIES, isInScope } from '@kedja/access';
-import { replay, type PersonFacts, type RecordedEvent } from '@kedja/chain';
+import { replay, residentMunicipality, type PersonFacts, type RecordedEvent } from '@kedja/chain';
 import type { LogEvent } from '@kedja/event-store';
 import { emptyDraft, foldInPlace, stepInPlace, type DraftFacts } from './person-fold';
 
@@ -91,7 +91,9 @@ export interface Placement {
 export function placementOf(history: readonly CompactEvent[], facts: PersonFacts): Placement {
   const links = facts.municipalityHistory;
   const last = links.length > 0 ? links[links.length - 1] : undefined;
-  const residence = facts.residenceMunicipalityCode ?? null;
+  // The scope rule's listing (Amendments v1.1): a registration outranks a settlement elsewhere,
+  // and a settlement claim lists nobody.
+  const residence = residentMunicipality(history) ?? null;
   const agencies = NATIONAL_AGENCIES.filter((kind) => isInScope({ kind }, history));
   return {
     residenceMunicipality: residence,

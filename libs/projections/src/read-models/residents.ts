@@ -1,4 +1,7 @@
-import type { PersonFacts } from '@kedja/chain';
+import { settlementClaims, type PersonFacts } from '@kedja/chain';
+
+/** The anomaly of a settlement reported by a municipality never assigned nor registered (Amendments v1.1). */
+export const SETTLEMENT_CLAIM = 'settlement-without-assignment-or-registration';
 import { personViewProjection, type PersonViewSpec } from './person-table';
 import { chronological } from './person-history';
 
@@ -11,6 +14,13 @@ export interface Step {
 export interface ResidentDetail {
   readonly settledAt: string | null;
   readonly arrangement: string | null;
+  /** The municipality of the latest population registration (a reader may see it without the settlement). */
+  readonly registeredIn?: string | null;
+  /**
+   * Data-quality anomalies the holding municipality follows up: a settlement claimed by a
+   * municipality the person was never assigned to nor registered in (Amendments v1.1).
+   */
+  readonly anomalies?: readonly string[];
   readonly steps: {
     readonly sfi: Step;
     readonly civicOrientation: Step;
@@ -76,7 +86,8 @@ export const residentsSpec: PersonViewSpec = {
   name: 'municipality_residents',
   // 2: histories stored as arrays per event, without the actor. 3: no history column (people
   // are refolded from the log).
-  version: 3,
+  // 4: placement columns by the scope rule of Amendments v1.1 (registration outranks settlement; claims list no one).
+  version: 4,
   table: 'municipality_residents',
   columns: [],
   indexes: [],
@@ -85,6 +96,8 @@ export const residentsSpec: PersonViewSpec = {
     const detail: ResidentDetail = {
       settledAt: f.settled?.at ?? null,
       arrangement: f.settled?.arrangement ?? null,
+      registeredIn: f.registered?.municipalityCode ?? null,
+      anomalies: settlementClaims(history).length > 0 ? [SETTLEMENT_CLAIM] : [],
       steps: stepsOf(f, chronological(history)),
     };
     return { columns: {}, detail };

@@ -18,7 +18,8 @@ export const settlementQueueSpec: PersonViewSpec = {
   name: 'settlement_queue',
   // 2: histories stored as arrays per event, without the actor. 3: no history column (people
   // are refolded from the log).
-  version: 3,
+  // 4: placement columns by the scope rule of Amendments v1.1 (registration outranks settlement; claims list no one).
+  version: 4,
   table: 'settlement_queue',
   columns: [{ name: 'permit_at', type: 'TEXT' }],
   indexes: ['listed, permit_at, person_id'],

@@ -32,6 +32,8 @@ export class ChainGapsController {
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() request: Request, @CurrentPrincipal() claims: Principal) {
     const reader = readerFor(claims, 'read-views', 'Views are read by caseworkers of a reporting agency, municipality or region.');
+    // An open assignment is a MunicipalityAssigned fact: named only to readers whose timeline shows it.
+    const seesAssignment = sees(reader.actor.kind, 'MunicipalityAssigned');
     const visible = GAP_CODES.filter((code) => GAP_EVIDENCE[code].every((type) => sees(reader.actor.kind, type)));
     if (visible.length === 0) throw new ProblemError('not-permitted', 'Your agency sees none of the facts the chain gaps are built from.');
     let codes: readonly GapCode[] = visible;
@@ -67,7 +69,7 @@ export class ChainGapsController {
     return {
       items: items.map((r) => {
         const { since, daysOpen } = gapAge({ code: r.code, anchor: r.anchor }, this.thresholds[r.code], now);
-        return { personId: r.person_id, gap: r.code, since, daysOpen, municipalityCode: r.residence_municipality ?? r.open_assignment };
+        return { personId: r.person_id, gap: r.code, since, daysOpen, municipalityCode: r.residence_municipality ?? (seesAssignment ? r.open_assignment : null) };
       }),
       nextCursor,
     };

@@ -13,6 +13,7 @@ interface Row {
 }
 
 const DAY_MS = 86_400_000;
+const SETTLEMENT_CLAIM: AnomalyCode = 'settlement-without-assignment-or-registration';
 
 function median(values: number[]): number | null {
   if (values.length === 0) return null;
@@ -80,11 +81,16 @@ export class CountyOverviewController {
         };
       });
     const body: Record<string, unknown> = { countyCode, municipalities };
-    if (kind === 'county' || isNationalAgency(kind)) {
+    // County boards and national agencies follow every anomaly up; a municipality only the
+    // settlement claims made about people it holds (Amendments v1.1), counted on its own row.
+    const national = kind === 'county' || isNationalAgency(kind);
+    if (national || kind === 'municipality') {
+      const codes = national ? ANOMALY_CODES : ANOMALY_CODES.filter((code) => code === SETTLEMENT_CLAIM);
       const anomalies: { code: AnomalyCode; municipalityCode: string; count: number }[] = [];
       for (const m of municipalities) {
-        for (const code of ANOMALY_CODES) {
-          const count = people.filter((p) => p.municipalityCode === m.municipalityCode && p.anomalies.includes(code)).length;
+        for (const code of codes) {
+          const attributed = (p: (typeof people)[number]) => (code === SETTLEMENT_CLAIM ? p.holdingMunicipalityCode : p.municipalityCode) === m.municipalityCode;
+          const count = people.filter((p) => attributed(p) && p.anomalies.includes(code)).length;
           if (count > 0) anomalies.push({ code, municipalityCode: m.municipalityCode, count });
         }
       }

@@ -33,7 +33,12 @@ export class ResidentsController {
     const { municipality_residents: table } = await this.views.tables('municipality_residents');
     const scope = scopeClause(actor);
     const params: unknown[] = [code, ...scope.params];
-    let where = `listed = 1 AND (residence_municipality = $1 OR open_assignment = $1) AND ${shifted(scope, 1)}`;
+    // Amendments v1.1 "Views show only facts the caller may see": an open assignment is a
+    // MunicipalityAssigned fact, and a residence rests on a settlement or a registration; a reader
+    // is told of each only if its timeline would show the event.
+    const seesAssignment = sees(actor.kind, 'MunicipalityAssigned');
+    const seesSettlement = sees(actor.kind, 'SettledInMunicipality');
+    let where = `listed = 1 AND ${seesAssignment ? '(residence_municipality = $1 OR open_assignment = $1)' : 'residence_municipality = $1'} AND ${shifted(scope, 1)}`;
     if (after) {
       params.push(after[0]);
       where += ` AND person_id > $${params.length}`;
@@ -45,17 +50,18 @@ export class ResidentsController {
     );
     const { items, nextCursor } = page(rows, limit, (r) => [r.person_id]);
     await this.views.auditListed(reader, 'municipality-residents', ROUTE, request, items.map((r) => r.person_id));
-    const seesSettlement = sees(actor.kind, 'SettledInMunicipality');
     return {
       municipalityCode: code,
-      items: items.map((r) => {
-        const d = JSON.parse(r.detail) as ResidentDetail;
+      // A reader that sees registrations but not settlements (Skatteverket) is not told of a
+      // residence resting on a settlement alone.
+      items: items.map((r) => ({ r, d: JSON.parse(r.detail) as ResidentDetail })).filter(({ r, d }) => seesSettlement || r.residence_municipality !== code || d.registeredIn === code).map(({ r, d }) => {
         const steps = Object.fromEntries(
           (Object.keys(STEP_EVIDENCE) as (keyof ResidentDetail['steps'])[]).map((step) => [step, sees(actor.kind, STEP_EVIDENCE[step]) ? d.steps[step] : null]),
         );
         return {
           personId: r.person_id,
           relation: r.residence_municipality === code ? 'resident' : 'assigned',
+          ...(seesSettlement ? { anomalies: d.anomalies ?? [] } : {}),
           settledAt: seesSettlement ? d.settledAt : null,
           arrangement: seesSettlement ? d.arrangement : null,
           steps,

@@ -176,7 +176,12 @@ export class PersonStreams implements OnModuleInit, OnApplicationShutdown {
       const [row] = await db.queryNamed<{ person_id: string; items: string | null }>(
         asOf ? 'kedja_timeline_text_as_of' : 'kedja_timeline_text', asOf ? POSTGRES_TEXT_AS_OF : POSTGRES_TEXT_NOW, asOf ? [kind, value, recordedUpTo] : [kind, value],
       );
-      if (row === undefined) return null;
+      if (row === undefined) {
+        // An unknown subject takes the same trip through the render thread as a person out of the
+        // caller's scope, so that the two 404s cannot be told apart by their timing (Amendments v1.1).
+        await this.renderer.run({ actor, personId: '', items: null });
+        return null;
+      }
       return { personId: row.person_id, json: await this.renderer.run({ actor, personId: row.person_id, items: row.items }) };
     }
     if (!this.thread?.usable) {

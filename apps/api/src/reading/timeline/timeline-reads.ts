@@ -50,22 +50,23 @@ export class TimelineReads {
   private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<{ personId: string; json: string }> {
     const { kind, value } = subjectOf(subject);
     const read = await this.streams.read(kind, value, reader.actor, asOf);
-    if (read === null) throw personNotFound();
-    // Written before anything is answered; an unknown subject has no person to record it against.
+    // Written before anything is answered. An unknown subject is written too (with no person and
+    // never the identifier): an attempt worth keeping, and the same work as an out-of-scope read,
+    // whose answer would otherwise come measurably later than an unknown one's.
     await this.audit.record([
       {
         at: new Date().toISOString(),
         sub: reader.sub,
         actor: actorCode(reader.actor),
         action,
-        personId: read.personId,
+        personId: read?.personId ?? '',
         route,
         purpose: purposeOf(request),
         asOf: asOf ?? null,
-        outcome: read.json !== null ? 'read' : 'out-of-scope',
+        outcome: read === null ? 'unknown-subject' : read.json !== null ? 'read' : 'out-of-scope',
       },
     ]);
-    if (read.json === null) throw personNotFound();
+    if (read === null || read.json === null) throw personNotFound();
     return { personId: read.personId, json: read.json };
   }
 }
