@@ -24,7 +24,7 @@ export class AuditController {
     const reader = readerFor(claims, 'read-audit', 'The audit log is read by an admin of actor platform.');
     if (query.subject === undefined) throw new ProblemError('invalid-request', 'subject is required.', [{ path: 'subject', message: 'is required' }]);
     const request_ = parsePage(query, isSeq);
-    const personId = await resolveSubject(this.runtime.store, query.subject);
+    const personId = await resolveSubject(this.runtime.store, this.runtime.personalData, query.subject);
     if (personId === null) throw personNotFound();
     const rows = await this.audit.forPerson(personId, request_.limit + 1, request_.after);
     const { items, nextCursor } = page(rows, request_.limit, (r) => r.seq);

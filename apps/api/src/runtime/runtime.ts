@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { openEventStore, type EventStore, type SqlDatabase } from '@kedja/event-store';
 import { PROJECTIONS, ProjectionRunner, ensureProjectionSchema } from '@kedja/projections';
+import { FileKeyProvider, PersonalData } from '@kedja/personal-data';
 import type { KedjaConfig } from '../config/config';
 import type { ProjectionHealth } from '../health/health.service';
 
@@ -8,6 +9,8 @@ import type { ProjectionHealth } from '../health/health.service';
 export interface KedjaRuntime {
   readonly store: EventStore;
   readonly db: SqlDatabase;
+  /** Keyed hashes, data keys and erasure of personal identifiers (master key outside the database). */
+  readonly personalData: PersonalData;
   projectionStatus?: () => Promise<ProjectionHealth[]>;
   /** The in-process runner (embedded mode); absent when apps/projector keeps the read models. */
   projections?: ProjectionRunner;
@@ -21,7 +24,9 @@ export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
       ? { kind: 'sqlite', file: config.store.file, synchronous: config.store.synchronous }
       : { kind: 'postgres', connectionString: config.store.connectionString, schema: config.store.schema },
   );
-  const runtime: KedjaRuntime = { store, db, closers: [] };
+  // The master key and index secret live in the data directory, never in the database.
+  const personalData = await PersonalData.open(db, FileKeyProvider.open(config.dataDir));
+  const runtime: KedjaRuntime = { store, db, personalData, closers: [] };
   if (config.projectionsInProcess) {
     const runner = new ProjectionRunner(store, db, PROJECTIONS);
     await runner.start();

@@ -109,7 +109,7 @@ async function ingestDirectly(file: string): Promise<void> {
   let last = 0;
   try {
     const input = file === '-' ? process.stdin : createReadStream(file);
-    const summary = await ingestDirect(runtime.store, input, {
+    const summary = await ingestDirect(runtime.store, runtime.personalData, input, {
       batchSize: 1000,
       onProgress: (s) => {
         if (Date.now() - last < 5000) return;
