@@ -10,6 +10,12 @@ import type { KeyProvider } from './key-provider';
  */
 export const DATA_KEY_KIND = 'data-key';
 
+/**
+ * The event erasure appends to the person's stream. Outside the event catalogue: no agency can
+ * post it, and the visibility policy shows no actor's timeline a type it does not know.
+ */
+export const PERSONAL_DATA_ERASED = 'PersonalDataErased';
+
 /** The identifier kinds that are personal data: looked up by keyed hash, stored only sealed. */
 export const IDENTIFIER_KINDS: readonly string[] = ['dossier', 'pnr'];
 

@@ -11,7 +11,7 @@ export interface AuditEntry {
   readonly at: string;
   readonly sub: string;
   readonly actor: string;
-  /** `timeline`, `lookup`, `audit`, or `view:<name>`. */
+  /** `timeline`, `lookup`, `audit`, `extract`, `erasure`, or `view:<name>`. */
   readonly action: string;
   readonly personId: string;
   /** The route template, never the concrete path: a path may hold a personnummer. */
@@ -19,8 +19,8 @@ export interface AuditEntry {
   /** Why, when the client says so (header `x-purpose`). */
   readonly purpose: string | null;
   readonly asOf: string | null;
-  /** `read`, or `out-of-scope` for a refused read (answered 404). */
-  readonly outcome: 'read' | 'out-of-scope';
+  /** `read`, `out-of-scope` for a refused read (answered 404), or `erased` for an erasure. */
+  readonly outcome: 'read' | 'out-of-scope' | 'erased';
 }
 
 export interface AuditRow extends AuditEntry {
@@ -129,23 +129,40 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /**
+   * Every audited access to one person's record between `from` and `to` (inclusive, canonical
+   * UTC; either may be absent), oldest first: the log extract the person is entitled to.
+   */
+  async extract(personId: string, from: string | null, to: string | null): Promise<AuditRow[]> {
+    const rows = await this.runtime.db.query<Record<string, unknown>>(
+      `SELECT seq, at, sub, actor, action, person_id, route, purpose, as_of, outcome FROM audit_log
+        WHERE person_id = $1 AND at >= $2 AND at <= $3 ORDER BY seq`,
+      [personId, from ?? '', to ?? '\uffff'],
+    );
+    return rows.map(toAuditRow);
+  }
+
   async forPerson(personId: string, limit: number, afterSeq: number | null): Promise<AuditRow[]> {
     const rows = await this.runtime.db.query<Record<string, unknown>>(
       `SELECT seq, at, sub, actor, action, person_id, route, purpose, as_of, outcome FROM audit_log
         WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [personId, afterSeq ?? 0, limit],
     );
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      at: String(r.at),
-      sub: String(r.sub),
-      actor: String(r.actor),
-      action: String(r.action),
-      personId: String(r.person_id),
-      route: String(r.route),
-      purpose: r.purpose === null || r.purpose === undefined ? null : String(r.purpose),
-      asOf: r.as_of === null || r.as_of === undefined ? null : String(r.as_of),
-      outcome: r.outcome === 'out-of-scope' ? 'out-of-scope' : 'read',
-    }));
+    return rows.map(toAuditRow);
   }
+}
+
+function toAuditRow(r: Record<string, unknown>): AuditRow {
+  return {
+    seq: Number(r.seq),
+    at: String(r.at),
+    sub: String(r.sub),
+    actor: String(r.actor),
+    action: String(r.action),
+    personId: String(r.person_id),
+    route: String(r.route),
+    purpose: r.purpose === null || r.purpose === undefined ? null : String(r.purpose),
+    asOf: r.as_of === null || r.as_of === undefined ? null : String(r.as_of),
+    outcome: r.outcome === 'out-of-scope' || r.outcome === 'erased' ? r.outcome : 'read',
+  };
 }

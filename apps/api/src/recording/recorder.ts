@@ -5,7 +5,7 @@ import {
   DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, WrongExpectedVersionError,
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
-import { DATA_KEY_KIND, isSealed, type FreshPerson, type PersonalData } from '@kedja/personal-data';
+import { DATA_KEY_KIND, PERSONAL_DATA_ERASED, isSealed, type FreshPerson, type PersonalData } from '@kedja/personal-data';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
 import type { ParsedEvent, Subject, ValidEvent } from './envelope';
 
@@ -177,6 +177,14 @@ export class Recorder {
    * are cleared, and the group is decided again with the links read afresh.
    */
   private readonly owners = new Map<string, string>();
+
+  /**
+   * Persons whose stream this process has read with their erasure in it. Their key is destroyed
+   * just after that event is appended; a decision in between could still find the key, cache it
+   * and later seal a new identifier with it, so an erased person takes no identifier whatever
+   * this process still holds. Erasures are rare: the set stays small.
+   */
+  private readonly erased = new Set<string>();
 
   /** The clear subject of each event whose subject was replaced by its keyed hash (see `record`). */
   private readonly clearSubjects = new WeakMap<ValidEvent, Subject>();
@@ -459,7 +467,7 @@ export class Recorder {
       const pnr = this.pnrIndex(event);
       const owner = identities.get(identityKey('pnr', pnr)) ?? prefetched.identities.get(identityKey('pnr', pnr));
       if (owner && owner !== target.personId) reject('identifier-conflict', 'This personnummer is already linked to another person.');
-      if (!key) reject('unknown-subject', 'No person is known by this subject.');
+      if (!key || this.erased.has(target.personId)) reject('unknown-subject', 'No person is known by this subject.');
       if (!owner) claims.push({ kind: 'pnr', value: pnr });
       storedData = { ...event.data, personalIdentityNumber: this.personalData.seal(key!, target.personId, event.data.personalIdentityNumber as string) };
     }
@@ -599,7 +607,12 @@ export class Recorder {
   private load(personId: string, history: readonly StoredEvent[] | undefined, persons: Map<string, PersonWork>): PersonWork {
     const cached = history === undefined ? this.states.get(personId) : undefined;
     let state = cached?.state ?? initialState;
-    if (!cached) for (const stored of history ?? []) state = evolve(state, toRecorded(stored) as never);
+    if (!cached) {
+      for (const stored of history ?? []) {
+        if (stored.type === PERSONAL_DATA_ERASED) this.erased.add(personId);
+        state = evolve(state, toRecorded(stored) as never);
+      }
+    }
     const work: PersonWork = { personId, loadedVersion: cached ? cached.version : history?.length ?? 0, state, events: [], identities: [], indices: [] };
     persons.set(personId, work);
     return work;
