@@ -202,7 +202,8 @@ export class PersonalData {
       const value = `${keyId}.${wrapped.toString('base64url')}`;
       await this.db.execute(`UPDATE identities SET value = $1 WHERE kind = '${DATA_KEY_KIND}' AND stream_id = $2 AND value = $3`, [value, row.stream_id, row.value]);
       this.cache(row.stream_id, value, key);
-      onProgress?.(++done, rows.length);
+      done += 1;
+      onProgress?.(done, rows.length);
     }
     return done;
   }
