@@ -6,6 +6,7 @@ import { registerDemo } from './demo/demo.command';
 import { registerProjections } from './projections/projections.command';
 import { registerEvaluate } from './evaluate/evaluate.command';
 import { registerExport } from './export/export.command';
+import { registerCull } from './cull/cull.command';
 
 const program = new Command();
 program.name('kedja').description('Kedja: the event-sourced record of the reception and establishment chain').showHelpAfterError();
@@ -16,6 +17,7 @@ registerDemo(program);
 registerProjections(program);
 registerEvaluate(program);
 registerExport(program);
+registerCull(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`kedja: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -52,6 +52,26 @@ const MIGRATIONS: readonly MigrationStep[] = [
          FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
     ],
   },
+  // Culling (gallring, CONTRACT.md v1.1): a row may be deleted once it is older than the five-year
+  // minimum, and only then; still never updated. The database itself holds that line, so no
+  // setting or bug can cull a younger record. (`at` is canonical UTC text, compared as such.)
+  {
+    sqlite: [
+      'DROP TRIGGER audit_log_no_delete',
+      `CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+         WHEN OLD.at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-5 years')
+         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only; only records older than 5 years are culled'); END`,
+    ],
+    postgres: [
+      `CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF TG_OP = 'DELETE' AND OLD.at < to_char((now() AT TIME ZONE 'UTC') - interval '5 years', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') THEN
+             RETURN OLD;
+           END IF;
+           RAISE EXCEPTION 'audit_log is append-only; only records older than 5 years are culled';
+         END $$`,
+    ],
+  },
 ];
 
 const INSERT_ONE = `INSERT INTO audit_log (at, sub, actor, action, person_id, route, purpose, as_of, outcome)
@@ -140,6 +160,17 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
       [personId, from ?? '', to ?? '\uffff'],
     );
     return rows.map(toAuditRow);
+  }
+
+  /** Audit rows recorded before `cutoff` (canonical UTC): what culling would delete. */
+  async countBefore(cutoff: string): Promise<number> {
+    const [row] = await this.runtime.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM audit_log WHERE at < $1', [cutoff]);
+    return Number(row.n);
+  }
+
+  /** Deletes the rows recorded before `cutoff`; the database refuses any younger than five years. */
+  async cullBefore(cutoff: string): Promise<number> {
+    return this.runtime.db.execute('DELETE FROM audit_log WHERE at < $1', [cutoff]);
   }
 
   async forPerson(personId: string, limit: number, afterSeq: number | null): Promise<AuditRow[]> {

@@ -17,6 +17,9 @@ export class MetricsRegistry {
   readonly events = new Counter({ name: 'kedja_events_total', help: 'Posted events by outcome and problem code', labelNames: ['status', 'code'], registers: [this.registry] });
   readonly projectionPosition = new Gauge({ name: 'kedja_projection_events_applied', help: 'Events a projection has applied (its checkpoint)', labelNames: ['projection'], registers: [this.registry] });
   readonly projectionLag = new Gauge({ name: 'kedja_projection_lag_events', help: 'Events in the log a projection has not applied yet', labelNames: ['projection'], registers: [this.registry] });
+  readonly cullRuns = new Counter({ name: 'kedja_cull_runs_total', help: 'Daily culling runs by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly culled = new Counter({ name: 'kedja_culled_total', help: 'Audit records and persons\' identifiers culled', labelNames: ['kind'], registers: [this.registry] });
+  readonly lastCull = new Gauge({ name: 'kedja_cull_last_run_seconds', help: 'When culling last ran (Unix time)', registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'kedja_' });
