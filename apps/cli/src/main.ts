@@ -7,6 +7,7 @@ import { registerProjections } from './projections/projections.command';
 import { registerEvaluate } from './evaluate/evaluate.command';
 import { registerExport } from './export/export.command';
 import { registerCull } from './cull/cull.command';
+import { registerMigrateIdentifiers } from './migrate/migrate-identifiers.command';
 
 const program = new Command();
 program.name('kedja').description('Kedja: the event-sourced record of the reception and establishment chain').showHelpAfterError();
@@ -18,6 +19,7 @@ registerProjections(program);
 registerEvaluate(program);
 registerExport(program);
 registerCull(program);
+registerMigrateIdentifiers(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`kedja: ${error instanceof Error ? error.message : String(error)}\n`);

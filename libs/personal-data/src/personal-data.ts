@@ -73,7 +73,11 @@ export class PersonalData {
 
   /** A new person's id and data key, the key wrapped by the master key into the claim that stores it. */
   async freshPerson(): Promise<FreshPerson> {
-    const personId = randomUUID();
+    return this.keyFor(randomUUID());
+  }
+
+  /** A new data key for `personId` (a new person, or one stored before keys existed), wrapped into its claim. */
+  async keyFor(personId: string): Promise<FreshPerson> {
     const key = randomBytes(32);
     const { keyId, wrapped } = await this.provider.wrap(key, personId);
     const value = `${keyId}.${wrapped.toString('base64url')}`;

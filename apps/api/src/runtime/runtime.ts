@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { openEventStore, type EventStore, type SqlDatabase } from '@kedja/event-store';
 import { PROJECTIONS, ProjectionRunner, ensureProjectionSchema } from '@kedja/projections';
-import { FileKeyProvider, PersonalData } from '@kedja/personal-data';
+import { FileKeyProvider, PersonalData, migrateIdentifiers } from '@kedja/personal-data';
 import type { KedjaConfig } from '../config/config';
 import type { ProjectionHealth } from '../health/health.service';
 
@@ -17,7 +17,12 @@ export interface KedjaRuntime {
   readonly closers: Array<() => Promise<void>>;
 }
 
-export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
+export interface RuntimeOptions {
+  readonly onMigrationProgress?: (done: number, total: number) => void;
+  readonly log?: (line: string) => void;
+}
+
+export async function openRuntime(config: KedjaConfig, options: RuntimeOptions = { log: (line) => process.stderr.write(`kedja: ${line}\n`) }): Promise<KedjaRuntime> {
   if (config.store.kind === 'sqlite') fs.mkdirSync(config.dataDir, { recursive: true });
   const { store, db } = await openEventStore(
     config.store.kind === 'sqlite'
@@ -26,6 +31,10 @@ export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
   );
   // The master key and index secret live in the data directory, never in the database.
   const personalData = await PersonalData.open(db, FileKeyProvider.open(config.dataDir));
+  // A database written before identifiers were sealed is converted before anything reads it
+  // (resumable; `kedja migrate-identifiers` does the same with a progress bar).
+  const migrated = await migrateIdentifiers(personalData, options.onMigrationProgress);
+  if (migrated.persons > 0) options.log?.(`identifiers: converted ${migrated.persons} persons (${migrated.hashed} index entries hashed, ${migrated.sealed} values sealed) and compacted the database`);
   const runtime: KedjaRuntime = { store, db, personalData, closers: [] };
   if (config.projectionsInProcess) {
     const runner = new ProjectionRunner(store, db, PROJECTIONS);
