@@ -1,5 +1,5 @@
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
-import { caseOpened, ce, personnummer } from '../support/events';
+import { ce, personnummer } from '../support/events';
 import { Agencies, MV, SKV, SUNDSVALL, sourceOf, throughTheChain, type Person } from '../reading/scenario';
 import { databaseBytes, dossierForms, found, pnrForms } from './identifiers-at-rest';
 

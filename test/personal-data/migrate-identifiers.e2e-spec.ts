@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { mintLocalToken } from '@kedja/auth';
 import { openEventStore, quoteIdentifier } from '@kedja/event-store';
-import { FileKeyProvider, PersonalData, migrateIdentifiers } from '@kedja/personal-data';
+import { FileKeyProvider, KEY_FILE_NAME, PersonalData, migrateIdentifiers } from '@kedja/personal-data';
+import type { Writable } from 'node:stream';
+import { rotateMasterKey } from '../../apps/cli/src/keys/rotate';
 import { loadConfig, type KedjaConfig } from '../../apps/api/src/config/config';
 import { createApp } from '../../apps/api/src/bootstrap';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../libs/event-store/src/contract/postgres-test-support';
@@ -62,6 +64,22 @@ function suite(kind: 'sqlite' | 'postgres') {
         expect(await migrateIdentifiers(pd)).toMatchObject({ persons: 0 });
       } finally {
         await kedja.close();
+      }
+
+      // Master key rotation with the service stopped: every data key re-wrapped, the old master key gone.
+      const keyFile = JSON.parse(fs.readFileSync(path.join(dataDir, KEY_FILE_NAME), 'utf8')) as { current: string };
+      const output = { text: '', write(chunk: string) { this.text += chunk; return true; } };
+      const rotated = await rotateMasterKey(config, output as unknown as Writable);
+      expect(rotated).toEqual({ rewrapped: 450, retired: [keyFile.current] });
+      const after = JSON.parse(fs.readFileSync(path.join(dataDir, KEY_FILE_NAME), 'utf8')) as { current: string; masterKeys: Record<string, string> };
+      expect(Object.keys(after.masterKeys)).toEqual([after.current]);
+      const restarted = await createApp(config, { logger: false });
+      try {
+        const token = await mintLocalToken(dataDir, { actor: 'skatteverket', roles: ['caseworker'], sub: 't' });
+        const response = await request(restarted.app.getHttpServer()).get(`/v1/persons/pnr:${pnrs[0]}/timeline`).set('Authorization', `Bearer ${token}`);
+        expect(response.body.events.find((e: { type: string }) => e.type === 'PopulationRegistered').data.personalIdentityNumber).toBe(pnrs[0]);
+      } finally {
+        await restarted.close();
       }
     } finally {
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -8,6 +8,7 @@ import { registerEvaluate } from './evaluate/evaluate.command';
 import { registerExport } from './export/export.command';
 import { registerCull } from './cull/cull.command';
 import { registerMigrateIdentifiers } from './migrate/migrate-identifiers.command';
+import { registerKeys } from './keys/keys.command';
 
 const program = new Command();
 program.name('kedja').description('Kedja: the event-sourced record of the reception and establishment chain').showHelpAfterError();
@@ -20,6 +21,7 @@ registerEvaluate(program);
 registerExport(program);
 registerCull(program);
 registerMigrateIdentifiers(program);
+registerKeys(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   process.stderr.write(`kedja: ${error instanceof Error ? error.message : String(error)}\n`);
