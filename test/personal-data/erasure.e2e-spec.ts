@@ -1,3 +1,4 @@
+import { migrateIdentifiers } from '@kedja/personal-data';
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
 import { ce, personnummer } from '../support/events';
 import { Agencies, MV, SKV, SUNDSVALL, sourceOf, throughTheChain, type Person } from '../reading/scenario';
@@ -109,6 +110,10 @@ describeEachStore('personal identifiers at rest and their erasure', (kind) => {
     // The audit log records it.
     const audit = await app.http().get(`/v1/audit?subject=person:${erased.personId}`).set('Authorization', `Bearer ${admin}`);
     expect(audit.body.items).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'erasure', sub: 'dpo', actor: 'platform', purpose: 'data-subject-request', outcome: 'erased' })]));
+
+    // A restart converts databases of earlier versions: it must not give the erased person a key again.
+    expect(await migrateIdentifiers(app.kedja.runtime.personalData)).toMatchObject({ persons: 0 });
+    expect(await app.kedja.runtime.personalData.keysFor([erased.personId])).toEqual(new Map());
 
     // The other person is untouched.
     expect((await timeline(SKV, `pnr:${kept.pnr}`)).body.events.find((e: { type: string }) => e.type === 'PopulationRegistered').data.personalIdentityNumber).toBe(kept.pnr);

@@ -1,5 +1,5 @@
 import { PostgresDatabase, SqliteDatabase, type SqlExecutor } from '@kedja/event-store';
-import { DATA_KEY_KIND, IDENTIFIER_KINDS, isSealed, truncateWal, type PersonalData } from './personal-data';
+import { DATA_KEY_KIND, IDENTIFIER_KINDS, PERSONAL_DATA_ERASED, isSealed, truncateWal, type PersonalData } from './personal-data';
 
 export interface IdentifierMigration {
   /** Persons converted by this run (0 when the database was converted already). */
@@ -18,15 +18,17 @@ const INDEX_PREFIX = 'h1.';
 
 /**
  * Persons a database written before identifiers were sealed still holds in the old form: an
- * identifier index entry in clear, or no data key. Cheap when there are none (an index probe per
- * person), so the service asks at every start.
+ * identifier index entry in clear, or no data key. An erased person has no key either, and must
+ * never get one again (a new key would make them look unerased). Cheap when there are none (an
+ * index probe per person), so the service asks at every start.
  */
 async function pending(db: SqlExecutor): Promise<string[]> {
   const kinds = IDENTIFIER_KINDS.map((k) => `'${k}'`).join(', ');
   const rows = await db.query<{ stream_id: string }>(
     `SELECT DISTINCT stream_id FROM identities i
       WHERE (i.kind IN (${kinds}) AND i.value NOT LIKE '${INDEX_PREFIX}%')
-         OR (i.kind = 'person' AND NOT EXISTS (SELECT 1 FROM identities k WHERE k.stream_id = i.stream_id AND k.kind = '${DATA_KEY_KIND}'))
+         OR (i.kind = 'person' AND NOT EXISTS (SELECT 1 FROM identities k WHERE k.stream_id = i.stream_id AND k.kind = '${DATA_KEY_KIND}')
+             AND NOT EXISTS (SELECT 1 FROM events e WHERE e.stream_id = i.stream_id AND e.type = '${PERSONAL_DATA_ERASED}'))
       ORDER BY stream_id`,
   );
   return rows.map((r) => r.stream_id);
