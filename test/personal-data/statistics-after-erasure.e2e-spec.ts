@@ -1,3 +1,4 @@
+import { PROJECTIONS } from '@kedja/projections';
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
 import { importPopulation } from '../analytics/population';
 
@@ -43,8 +44,8 @@ describeEachStore('statistics after erasure', (kind) => {
     }
     await app.kedja.runtime.projections!.waitUntilCaughtUp();
     expect(await answers()).toEqual(before);
-    // And after rebuilding the read models from the log, erasures included.
-    for (const name of ['analytics_histories']) await app.kedja.runtime.projections!.rebuild(name);
+    // And after rebuilding every read model from the log, erasures included.
+    for (const projection of PROJECTIONS) await app.kedja.runtime.projections!.rebuild(projection.name);
     await app.kedja.runtime.projections!.waitUntilCaughtUp();
     expect(await answers()).toEqual(before);
   });

@@ -246,7 +246,16 @@ export class Recorder {
     return blinded;
   }
 
-  private pnrIndex = (event: ValidEvent): string => this.personalData.index('pnr', event.data.personalIdentityNumber as string);
+  /** The keyed hash of a registration's personnummer, worked out once per event (a plan may run twice). */
+  private readonly pnrIndexes = new WeakMap<ValidEvent, string>();
+  private pnrIndex = (event: ValidEvent): string => {
+    let index = this.pnrIndexes.get(event);
+    if (index === undefined) {
+      index = this.personalData.index('pnr', event.data.personalIdentityNumber as string);
+      this.pnrIndexes.set(event, index);
+    }
+    return index;
+  };
 
   private queuedEvents(): number {
     let count = 0;
