@@ -1,3 +1,4 @@
+import { FileKeyProvider, PersonalData } from '@kedja/personal-data';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -30,7 +31,7 @@ describe('read models of a simulated population', () => {
       const feed = Readable.from((function* () {
         for (const event of simulate({ persons: 2_000, seed: 99 })) yield `${JSON.stringify(event)}\n`;
       })());
-      const summary = await ingestDirect(opened.store, feed, { batchSize: 250 });
+      const summary = await ingestDirect(opened.store, await PersonalData.open(opened.db, FileKeyProvider.open(dir)), feed, { batchSize: 250 });
       expect(summary.rejected).toBe(0);
       await runner.waitUntilCaughtUp(120_000);
       const incremental = await snapshot(opened, runner);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { openEventStore } from '@kedja/event-store';
 import { simulate } from '@kedja/simulator';
+import { FileKeyProvider, PersonalData } from '@kedja/personal-data';
 import { ingestDirect } from '../../apps/api/src/recording/direct-ingest';
 import { ingest } from '../../apps/cli/src/ingest/ingest';
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
@@ -15,10 +16,11 @@ const lines = (persons: number, seed: number) => Readable.from((function* () {
 describe('a simulated population through the recording rules', () => {
   it('loads 10,000 simulated people into a SQLite file with zero rejections', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kedja-sim-'));
-    const { store } = await openEventStore({ kind: 'sqlite', file: path.join(dir, 'kedja.sqlite'), synchronous: 'NORMAL' });
+    const { store, db } = await openEventStore({ kind: 'sqlite', file: path.join(dir, 'kedja.sqlite'), synchronous: 'NORMAL' });
+    const personalData = await PersonalData.open(db, FileKeyProvider.open(dir));
     try {
       const feed = [...simulate({ persons: 10_000, seed: 2026 })].map((event) => `${JSON.stringify(event)}\n`);
-      const summary = await ingestDirect(store, Readable.from(feed), { batchSize: 1000 });
+      const summary = await ingestDirect(store, personalData, Readable.from(feed), { batchSize: 1000 });
       expect(summary.problems).toEqual(new Map());
       expect(summary.rejected).toBe(0);
       expect(summary.invalidLines).toBe(0);
@@ -26,7 +28,7 @@ describe('a simulated population through the recording rules', () => {
       expect(summary.recorded).toBeGreaterThan(80_000);
       expect(await store.countAfter(null)).toBe(summary.recorded);
       // Loading the same feed again records nothing: every event is a duplicate of itself.
-      const again = await ingestDirect(store, Readable.from(feed.slice(0, 2000)), { batchSize: 1000 });
+      const again = await ingestDirect(store, personalData, Readable.from(feed.slice(0, 2000)), { batchSize: 1000 });
       expect(again.recorded).toBe(0);
       expect(again.duplicates).toBe(2000);
       expect(again.rejected).toBe(0);

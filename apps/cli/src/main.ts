@@ -9,6 +9,9 @@ import { registerDemo } from './demo/demo.command';
 import { registerProjections } from './projections/projections.command';
 import { registerEvaluate } from './evaluate/evaluate.command';
 import { registerExport } from './export/export.command';
+import { registerCull } from './cull/cull.command';
+import { registerMigrateIdentifiers } from './migrate/migrate-identifiers.command';
+import { registerKeys } from './keys/keys.command';
 
 const program = new Command();
 program
@@ -25,6 +28,9 @@ registerDemo(program);
 registerProjections(program);
 registerEvaluate(program);
 registerExport(program);
+registerCull(program);
+registerMigrateIdentifiers(program);
+registerKeys(program);
 
 for (const command of program.commands) command.exitOverride();
 

@@ -27,7 +27,7 @@ function suite(open: () => Promise<{ opened: OpenedEventStore; cleanup: () => Pr
 
   beforeAll(async () => {
     ({ opened, cleanup } = await open());
-    audit = new AuditLog({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
+    audit = new AuditLog({ store: opened.store, db: opened.db, personalData: undefined as never, closers: [] } as KedjaRuntime);
     await audit.onModuleInit();
   });
   afterAll(async () => {
@@ -76,7 +76,7 @@ describe('AuditLog [sqlite]', () => {
     const writerOf = (log: AuditLog) => (log as unknown as { writer: SqliteAuditWriter | null }).writer;
 
     it('writes on a second connection, committed with the durability of the store connection before record() resolves', async () => {
-      const log = new AuditLog({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
+      const log = new AuditLog({ store: opened.store, db: opened.db, personalData: undefined as never, closers: [] } as KedjaRuntime);
       await log.onModuleInit();
       expect(writerOf(log)?.usable).toBe(true);
       // The store is FULL (the default): its connection runs SQLite's NORMAL and syncs the WAL
@@ -93,7 +93,7 @@ describe('AuditLog [sqlite]', () => {
     });
 
     it('fails the writes in flight when the worker dies, then writes on the connection of the store', async () => {
-      const log = new AuditLog({ store: opened.store, db: opened.db, closers: [] } as KedjaRuntime);
+      const log = new AuditLog({ store: opened.store, db: opened.db, personalData: undefined as never, closers: [] } as KedjaRuntime);
       await log.onModuleInit();
       const writer = writerOf(log)!;
       const worker = writer.worker;
@@ -111,7 +111,7 @@ describe('AuditLog [sqlite]', () => {
     it('needs a file: an in-memory store writes on its own connection', async () => {
       const memory = await openEventStore({ kind: 'sqlite', file: ':memory:' });
       try {
-        const log = new AuditLog({ store: memory.store, db: memory.db, closers: [] } as KedjaRuntime);
+        const log = new AuditLog({ store: memory.store, db: memory.db, personalData: undefined as never, closers: [] } as KedjaRuntime);
         await log.onModuleInit();
         expect(writerOf(log)).toBeNull();
         await log.record([entry(5, 'person-m')]);

@@ -11,7 +11,7 @@ export interface AuditEntry {
   readonly at: string;
   readonly sub: string;
   readonly actor: string;
-  /** `timeline`, `lookup`, `audit`, or `view:<name>`. */
+  /** `timeline`, `lookup`, `audit`, `extract`, `erasure`, or `view:<name>`. */
   readonly action: string;
   readonly personId: string;
   /** The route template, never the concrete path: a path may hold a personnummer. */
@@ -20,11 +20,12 @@ export interface AuditEntry {
   readonly purpose: string | null;
   readonly asOf: string | null;
   /**
-   * `read`, `out-of-scope` for a refused read (answered 404), or `unknown-subject` for a read of an
+   * `read`, `out-of-scope` for a refused read (answered 404), `unknown-subject` for a read of an
    * identifier no person has (answered 404 too, with `personId` empty): written alike, so that the
-   * two refusals take the same time (Amendments v1.1 "Unknown and out of scope answer alike").
+   * two refusals take the same time (Amendments v1.1 "Unknown and out of scope answer alike"); or
+   * `erased` for an erasure.
    */
-  readonly outcome: 'read' | 'out-of-scope' | 'unknown-subject';
+  readonly outcome: 'read' | 'out-of-scope' | 'unknown-subject' | 'erased';
 }
 
 export interface AuditRow extends AuditEntry {
@@ -54,6 +55,26 @@ const MIGRATIONS: readonly MigrationStep[] = [
          BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$`,
       `CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
          FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()`,
+    ],
+  },
+  // Culling (gallring, CONTRACT.md v1.1): a row may be deleted once it is older than the five-year
+  // minimum, and only then; still never updated. The database itself holds that line, so no
+  // setting or bug can cull a younger record. (`at` is canonical UTC text, compared as such.)
+  {
+    sqlite: [
+      'DROP TRIGGER audit_log_no_delete',
+      `CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+         WHEN OLD.at >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-5 years')
+         BEGIN SELECT RAISE(ABORT, 'audit_log is append-only; only records older than 5 years are culled'); END`,
+    ],
+    postgres: [
+      `CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF TG_OP = 'DELETE' AND OLD.at < to_char((now() AT TIME ZONE 'UTC') - interval '5 years', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') THEN
+             RETURN OLD;
+           END IF;
+           RAISE EXCEPTION 'audit_log is append-only; only records older than 5 years are culled';
+         END $$`,
     ],
   },
 ];
@@ -133,23 +154,51 @@ export class AuditLog implements OnModuleInit, OnApplicationShutdown {
     });
   }
 
+  /**
+   * Every audited access to one person's record between `from` and `to` (inclusive, canonical
+   * UTC; either may be absent), oldest first: the log extract the person is entitled to.
+   */
+  async extract(personId: string, from: string | null, to: string | null): Promise<AuditRow[]> {
+    const rows = await this.runtime.db.query<Record<string, unknown>>(
+      `SELECT seq, at, sub, actor, action, person_id, route, purpose, as_of, outcome FROM audit_log
+        WHERE person_id = $1 AND at >= $2 AND at <= $3 ORDER BY seq`,
+      [personId, from ?? '', to ?? '\uffff'],
+    );
+    return rows.map(toAuditRow);
+  }
+
+  /** Audit rows recorded before `cutoff` (canonical UTC): what culling would delete. */
+  async countBefore(cutoff: string): Promise<number> {
+    const [row] = await this.runtime.db.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM audit_log WHERE at < $1', [cutoff]);
+    return Number(row.n);
+  }
+
+  /** Deletes the rows recorded before `cutoff`; the database refuses any younger than five years. */
+  async cullBefore(cutoff: string): Promise<number> {
+    return this.runtime.db.execute('DELETE FROM audit_log WHERE at < $1', [cutoff]);
+  }
+
   async forPerson(personId: string, limit: number, afterSeq: number | null): Promise<AuditRow[]> {
     const rows = await this.runtime.db.query<Record<string, unknown>>(
       `SELECT seq, at, sub, actor, action, person_id, route, purpose, as_of, outcome FROM audit_log
         WHERE person_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
       [personId, afterSeq ?? 0, limit],
     );
-    return rows.map((r) => ({
-      seq: Number(r.seq),
-      at: String(r.at),
-      sub: String(r.sub),
-      actor: String(r.actor),
-      action: String(r.action),
-      personId: String(r.person_id),
-      route: String(r.route),
-      purpose: r.purpose === null || r.purpose === undefined ? null : String(r.purpose),
-      asOf: r.as_of === null || r.as_of === undefined ? null : String(r.as_of),
-      outcome: r.outcome === 'out-of-scope' ? 'out-of-scope' : 'read',
-    }));
+    return rows.map(toAuditRow);
   }
+}
+
+function toAuditRow(r: Record<string, unknown>): AuditRow {
+  return {
+    seq: Number(r.seq),
+    at: String(r.at),
+    sub: String(r.sub),
+    actor: String(r.actor),
+    action: String(r.action),
+    personId: String(r.person_id),
+    route: String(r.route),
+    purpose: r.purpose === null || r.purpose === undefined ? null : String(r.purpose),
+    asOf: r.as_of === null || r.as_of === undefined ? null : String(r.as_of),
+    outcome: r.outcome === 'out-of-scope' || r.outcome === 'erased' ? r.outcome : 'read',
+  };
 }

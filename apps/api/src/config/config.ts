@@ -37,6 +37,36 @@ export interface KedjaConfig {
   readonly dbConnectTimeoutMs: number;
   /** The chain-gaps view's KEDJA_GAP_* thresholds, checked here so a bad one stops the start. */
   readonly gapThresholds: GapThresholds;
+  /** Culling (gallring): how long audit records and, if set, identifiers after case closure are kept. */
+  readonly retention: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  /** Whole years audit records are kept (KEDJA_RETENTION_AUDIT, at least 5). */
+  readonly auditYears: number;
+  /** Whole years after the case closed that a person's identifiers are kept; null: kept (KEDJA_RETENTION_IDENTIFIERS off). */
+  readonly identifierYears: number | null;
+}
+
+/** The archives-law minimum for the read log: the database refuses to delete younger audit rows too. */
+export const MIN_AUDIT_RETENTION_YEARS = 5;
+
+function years(env: Env, name: string, fallback: number | null, min: number): number | null {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw.toLowerCase() === 'off' && fallback === null) return null;
+  const m = /^(\d{1,3})y$/.exec(raw);
+  if (!m) throw new ConfigError(`${name} must be a number of years such as 10y${fallback === null ? ', or off' : ''}, got "${raw}"`);
+  const value = Number(m[1]);
+  if (value < min) throw new ConfigError(`${name} must be at least ${min}y, got ${raw}`);
+  return value;
+}
+
+export function loadRetention(env: Env = process.env): RetentionConfig {
+  return {
+    auditYears: years(env, 'KEDJA_RETENTION_AUDIT', MIN_AUDIT_RETENTION_YEARS, MIN_AUDIT_RETENTION_YEARS)!,
+    identifierYears: years(env, 'KEDJA_RETENTION_IDENTIFIERS', null, 1),
+  };
 }
 
 export interface IssuerConfig {
@@ -186,5 +216,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), isTty = 
     shutdownTimeoutMs: integer(env, 'KEDJA_SHUTDOWN_TIMEOUT', 10, 1, 600) * 1000,
     dbConnectTimeoutMs: integer(env, 'KEDJA_DB_CONNECT_TIMEOUT', 30, 0, 600) * 1000,
     gapThresholds: gapThresholds(env),
+    retention: loadRetention(env),
   };
 }

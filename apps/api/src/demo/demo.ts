@@ -1,3 +1,4 @@
+import { FileKeyProvider, PersonalData } from '@kedja/personal-data';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
@@ -51,7 +52,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   options.log(`loading ${options.persons} simulated people into ${dataDir} ...`);
   const config = loadConfig({ ...process.env, KEDJA_DATA_DIR: dataDir, KEDJA_STORE: 'sqlite', PORT: String(options.port), DATABASE_URL: '' });
   const opened = await openEventStore({ kind: 'sqlite', file: path.join(dataDir, 'kedja.sqlite'), synchronous: 'NORMAL' });
-  const summary = await ingestDirect(opened.store, Readable.from(lines), { batchSize: 1000, sub: 'kedja-demo' });
+  const personalData = await PersonalData.open(opened.db, FileKeyProvider.open(dataDir));
+  const summary = await ingestDirect(opened.store, personalData, Readable.from(lines), { batchSize: 1000, sub: 'kedja-demo' });
   await opened.store.close();
   options.log(`recorded ${summary.recorded} events (${summary.rejected} rejected)`);
 

@@ -26,6 +26,9 @@ export class MetricsRegistry {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly cullRuns = new Counter({ name: 'kedja_cull_runs_total', help: 'Daily culling runs by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  readonly culled = new Counter({ name: 'kedja_culled_total', help: 'Audit records and persons\' identifiers culled', labelNames: ['kind'], registers: [this.registry] });
+  readonly lastCull = new Gauge({ name: 'kedja_cull_last_run_seconds', help: 'When culling last ran (Unix time)', registers: [this.registry] });
 
   constructor() {
     // Stock names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...), so the standard

@@ -158,6 +158,66 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
           responses: { '200': { description: 'Audit entries, oldest first', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, '400': problemResponse('invalid-request: no or a malformed subject'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
         },
       },
+      '/v1/audit/extract': {
+        get: {
+          tags: ['personal data'], summary: 'The log extract to give the person: each read of their record (admin of actor platform); itself audited',
+          description: 'Every audited access to the record (timeline, lookup, view listings, audit and extract reads, erasure), oldest first, with the reading actor and user, the time, the kind of read and the stated purpose (`x-purpose`). `format=csv` answers an RFC 4180 file (`text/csv`); a purpose a spreadsheet would take for a formula is prefixed with an apostrophe.',
+          parameters: [
+            { name: 'subject', in: 'query', required: true, schema: { type: 'string' }, description: 'dossier:NN-NNNNNN, pnr:YYYYMMDDNNNC or person:<uuid> (an erased identifier names no one: use the person id)' },
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
+            { name: 'format', in: 'query', schema: { type: 'string', enum: ['json', 'csv'], default: 'json' } },
+          ],
+          responses: {
+            '200': {
+              description: 'The extract',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      personId: { type: 'string', format: 'uuid' },
+                      from: { type: ['string', 'null'], format: 'date-time' },
+                      to: { type: ['string', 'null'], format: 'date-time' },
+                      reads: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          properties: {
+                            at: { type: 'string', format: 'date-time' },
+                            actor: { type: 'string' },
+                            user: { type: 'string', description: 'The token subject' },
+                            kind: { type: 'string', description: 'timeline, lookup, view:<name>, audit, extract or erasure' },
+                            purpose: { type: ['string', 'null'] },
+                            outcome: { type: 'string', enum: ['read', 'out-of-scope', 'erased'] },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+                'text/csv': { schema: { type: 'string', description: 'Header at,actor,user,kind,purpose,outcome; CRLF line ends' } },
+              },
+            },
+            '400': problemResponse('invalid-request'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found'),
+          },
+        },
+      },
+      '/v1/persons/{subject}/erasure': {
+        post: {
+          tags: ['personal data'], summary: "Erase a person's identifiers (admin of actor platform)",
+          description: "Destroys the person's data key and identifier index entries: the dossier number and personnummer are unreadable from then on, in the database files and in any dump taken afterwards. Every other fact stays, so views and analytics do not change. Timelines (by `person:<uuid>`) show the erased fields as `null` with `\"erased\": true`; lookups and events naming an erased identifier answer as for an unknown subject. The stream records a `PersonalDataErased` event (shown on no timeline) and the audit log the erasure. Repeat with `person:<uuid>` for `already-erased`.",
+          parameters: [{ name: 'subject', in: 'path', required: true, schema: { type: 'string' }, description: 'dossier:NN-NNNNNN, pnr:YYYYMMDDNNNC or person:<uuid>' }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['reason'], additionalProperties: false, properties: { reason: { type: 'string', enum: ['data-subject-request', 'culling-decision', 'wrong-person'] } } } } } },
+          responses: {
+            '200': {
+              description: 'Erased now, or already',
+              content: { 'application/json': { schema: { type: 'object', properties: { personId: { type: 'string', format: 'uuid' }, status: { type: 'string', enum: ['erased', 'already-erased'] }, erasedAt: { type: 'string', format: 'date-time' } } } } },
+            },
+            '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found'),
+          },
+        },
+      },
       ...extraPaths,
     },
     components: {

@@ -10,6 +10,8 @@ export interface TimelineItem {
   /** The actor code of the agency that reported the fact (not the posting user or system). */
   readonly postedBy: string;
   readonly data: Readonly<Record<string, unknown>>;
+  /** Set when the item's identifiers were erased: those fields are then `null`. */
+  readonly erased?: true;
 }
 
 /**

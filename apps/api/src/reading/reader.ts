@@ -5,6 +5,7 @@ import type { Principal } from '../auth/principal';
 import { ProblemError } from '../problems/problem';
 import { parseSubject } from '../recording/envelope';
 import type { EventStore } from '@kedja/event-store';
+import type { PersonalData } from '@kedja/personal-data';
 
 export type { Reader };
 
@@ -35,9 +36,9 @@ export function subjectOf(raw: unknown, path = 'subject'): { readonly kind: stri
 }
 
 /** A subject in any of its three forms to the person id, or null for an unknown one. Never echoes the value. */
-export async function resolveSubject(store: EventStore, raw: unknown, path = 'subject'): Promise<string | null> {
+export async function resolveSubject(store: EventStore, personalData: PersonalData, raw: unknown, path = 'subject'): Promise<string | null> {
   const subject = subjectOf(raw, path);
-  return store.resolveIdentity(subject.kind, subject.value);
+  return store.resolveIdentity(subject.kind, personalData.index(subject.kind, subject.value));
 }
 
 // The same body for "no such person" and "not yours to see" (CONTRACT.md "Who sees what"), so the

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { EventStore } from '@kedja/event-store';
+import type { PersonalData } from '@kedja/personal-data';
 import { parseStructuredEvent } from './envelope';
 import { Recorder } from './recorder';
 
@@ -24,10 +25,11 @@ export interface DirectIngestSummary {
  */
 export async function ingestDirect(
   store: EventStore,
+  personalData: PersonalData,
   input: Readable,
   options: { batchSize?: number; sub?: string; onProgress?: (summary: DirectIngestSummary) => void } = {},
 ): Promise<DirectIngestSummary> {
-  const recorder = new Recorder(store);
+  const recorder = new Recorder(store, personalData);
   const batchSize = options.batchSize ?? 500;
   const summary: DirectIngestSummary = { read: 0, bytes: 0, recorded: 0, duplicates: 0, rejected: 0, invalidLines: 0, problems: new Map() };
   const poster = { sub: options.sub ?? 'kedja-cli', actor: 'platform', importing: true };

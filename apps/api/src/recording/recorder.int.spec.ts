@@ -3,9 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { openEventStore, quoteIdentifier, type EventStore, type OpenedEventStore, type SqlDatabase } from '@kedja/event-store';
+import { FileKeyProvider, PersonalData } from '@kedja/personal-data';
 import { POSTGRES_TEST_URL, describePostgres, randomSchemaName } from '../../../../libs/event-store/src/contract/postgres-test-support';
 import { parseStructuredEvent } from './envelope';
 import { Recorder } from './recorder';
+
+// One key file for every store of this file: the tests compare index values across recorders.
+const keyDirectory = fs.mkdtempSync(path.join(tmpdir(), 'kedja-recorder-keys-'));
+afterAll(() => fs.rmSync(keyDirectory, { recursive: true, force: true }));
+const vaultOf = (db: SqlDatabase) => PersonalData.open(db, FileKeyProvider.open(keyDirectory));
 
 const directory = fs.mkdtempSync(path.join(tmpdir(), 'kedja-recorder-'));
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
@@ -38,7 +44,7 @@ describe('Recorder on SQLite', () => {
   afterEach(() => opened_.store.close());
 
   it('answers only after the commit is on disk, for new events and for duplicates', async () => {
-    const recorder = new Recorder(opened_.store);
+    const recorder = new Recorder(opened_.store, await vaultOf(opened_.db));
     await recorder.record([opened(0)], poster); // creates the WAL
     const log: string[] = [];
     const real = fs.fdatasync;
@@ -86,6 +92,12 @@ describe('Recorder pipelining', () => {
 
   const af = { sub: 'af', actor: 'arbetsformedlingen', importing: false };
   const afCtx = { now: Date.now(), importing: false, tokenActor: 'arbetsformedlingen' };
+  // The index holds a dossier number's keyed hash; the log names the request it belongs to.
+  const indexed = (dossier: string) => hasher!.index('dossier', dossier);
+  let hasher: PersonalData | undefined;
+  beforeEach(async () => {
+    hasher = await vaultOf(opened_.db);
+  });
   const dossierOf = (i: number) => String(10_000_000 + i).replace(/^(\d{2})/, '$1-');
   const programme = (id: string, subject: string, type: 'EstablishmentProgrammeStarted' | 'EstablishmentProgrammeEnded', time: string) =>
     parseStructuredEvent({
@@ -96,14 +108,14 @@ describe('Recorder pipelining', () => {
   const starts = (name: string, from: number, to: number) => {
     const events = [];
     for (let i = from; i <= to; i++) {
-      planned.set(dossierOf(i), name);
+      planned.set(indexed(dossierOf(i)), name);
       events.push(programme(`${name}-${i}`, `dossier:${dossierOf(i)}`, 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z'));
     }
     return events;
   };
   /** Opens persons 1 to `count`; returns their ids. */
   async function persons(count: number): Promise<string[]> {
-    const results = await new Recorder(opened_.store).record(Array.from({ length: count }, (_, i) => [opened(i + 1), permitted(i + 1)]).flat(), poster);
+    const results = await new Recorder(opened_.store, await vaultOf(opened_.db)).record(Array.from({ length: count }, (_, i) => [opened(i + 1), permitted(i + 1)]).flat(), poster);
     return results.filter((_, i) => i % 2 === 0).map((r) => r.personId!);
   }
 
@@ -134,7 +146,7 @@ describe('Recorder pipelining', () => {
     await persons(201);
     const log: string[] = [];
     const { store, release } = slowStore(log);
-    const recorder = new Recorder(store);
+    const recorder = new Recorder(store, await vaultOf(opened_.db));
     const first = recorder.record(starts('a', 1, 100), af);
     await settle();
     expect(log).toEqual(['plan a', 'append a']);
@@ -161,7 +173,7 @@ describe('Recorder pipelining', () => {
     await persons(3);
     const log: string[] = [];
     const { store, release } = slowStore(log);
-    const recorder = new Recorder(store);
+    const recorder = new Recorder(store, await vaultOf(opened_.db));
     const first = recorder.record(starts('a', 1, 1), af);
     await settle();
     const later = [recorder.record(starts('b', 2, 2), af), recorder.record(starts('c', 3, 3), af)];
@@ -182,7 +194,7 @@ describe('Recorder pipelining', () => {
     const ids = await persons(199);
     const log: string[] = [];
     const { store, release } = slowStore(log);
-    const recorder = new Recorder(store);
+    const recorder = new Recorder(store, await vaultOf(opened_.db));
     const first = recorder.record(starts('a', 1, 100), af);
     await settle();
     // Ends the programme the first request starts for person 1, and starts others' (a request
@@ -235,13 +247,13 @@ function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDataba
     }, afCtx);
   /** What erasure does to the store: the identifier's link goes, and the person's stream records it. */
   async function unlink(personId: string, dossier: string) {
-    await db.execute('DELETE FROM identities WHERE kind = $1 AND value = $2', ['dossier', dossier]);
+    await db.execute('DELETE FROM identities WHERE kind = $1 AND value = $2', ['dossier', (await vaultOf(db)).index('dossier', dossier)]);
     await store.append(personId, [{ eventId: randomUUID(), source: 'urn:test', type: 'IdentifiersErased', eventTime: '2024-05-01T00:00:00.000Z', data: {}, metadata: { actor: 'platform' } }], { expectedVersion: 'any' });
   }
 
   it('decides on the other process\'s append to a cached person', async () => {
-    const one = new Recorder(store);
-    const other = new Recorder(store);
+    const one = new Recorder(store, await vaultOf(db));
+    const other = new Recorder(store, await vaultOf(db));
     const [a] = await one.record([opened(1), permitted(1)], poster);
     expect((await other.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
     // `one` cached the person before the programme started; ending it needs the other's append.
@@ -250,7 +262,7 @@ function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDataba
   });
 
   it('answers unknown-subject for an identifier unlinked by another process, whatever it still caches', async () => {
-    const one = new Recorder(store);
+    const one = new Recorder(store, await vaultOf(db));
     const [a] = await one.record([opened(1), permitted(1)], poster);
     expect((await one.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
     await unlink(a.personId!, '10-000001');
@@ -263,22 +275,22 @@ function sharedStoreSuite(open: () => Promise<{ store: EventStore; db: SqlDataba
   });
 
   it('refuses a source another process\'s actor owns, which this one has never seen: the store\'s claim decides', async () => {
-    await new Recorder(store).record([opened(1), permitted(1)], poster);
-    const other = new Recorder(store);
+    await new Recorder(store, await vaultOf(db)).record([opened(1), permitted(1)], poster);
+    const other = new Recorder(store, await vaultOf(db));
     const stolen = parseStructuredEvent({
       specversion: '1.0', id: randomUUID(), source: 'urn:se:migrationsverket:case', type: 'EstablishmentProgrammeStarted', time: '2024-03-01T08:00:00Z',
       subject: 'dossier:10-000001', data: { plannedEndDate: '2025-12-31' },
     }, afCtx);
     const [refused] = await other.record([stolen], af);
     expect(refused).toMatchObject({ status: 'rejected', problem: { code: 'not-permitted', detail: 'This source belongs to another actor.' } });
-    expect(await store.readStream((await store.resolveIdentity('dossier', '10-000001'))!)).toHaveLength(2);
+    expect(await store.readStream((await store.resolveIdentity('dossier', (await vaultOf(db)).index('dossier', '10-000001')))!)).toHaveLength(2);
     // Its own source is its own.
     expect((await other.record([programme('dossier:10-000001', 'EstablishmentProgrammeStarted', '2024-03-01T08:00:00Z')], af))[0].status).toBe('recorded');
   });
 
   it('answers unknown-subject for an unlinked identifier whose person has left the state cache', async () => {
     // Room for one person's state: the second person pushes the first out, not their links.
-    const one = new Recorder(store, undefined, 1);
+    const one = new Recorder(store, await vaultOf(db), undefined, 1);
     const [a] = await one.record([opened(1)], poster);
     await one.record([opened(2)], poster);
     await unlink(a.personId!, '10-000001');

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   UNKNOWN_SUBJECT_DETAIL, decideAdmitted, evolve, initialState, parseActor, permitted, scoped, type Command, type PersonState,
 } from '@kedja/chain';
@@ -6,8 +5,9 @@ import {
   DuplicateEventConflictError, EventAlreadyStoredError, IdentityConflictError, SourceOwnedError, WrongExpectedVersionError,
   type EventStore, type IdentityClaim, type NewEvent, type StoredEvent,
 } from '@kedja/event-store';
+import { DATA_KEY_KIND, PERSONAL_DATA_ERASED, isSealed, type FreshPerson, type PersonalData } from '@kedja/personal-data';
 import { problem, type ProblemBody, type ProblemCode } from '../problems/problem';
-import type { ParsedEvent, ValidEvent } from './envelope';
+import type { ParsedEvent, Subject, ValidEvent } from './envelope';
 
 export interface EventResult {
   readonly id?: string;
@@ -47,6 +47,10 @@ interface Prefetched {
   readonly streams: Map<string, StoredEvent[]>;
   /** Owners of the group's sources, as looked up (or cached); a source absent here is taken as free. */
   readonly sourceOwners: Map<string, string>;
+  /** Data keys of the known persons whose identifiers the group seals or compares. */
+  readonly keys: Map<string, Buffer>;
+  /** Ids and keys for the persons the group's MigrationCaseOpened events create, taken in order. */
+  readonly fresh: FreshPerson[];
 }
 
 interface PersonWork {
@@ -57,6 +61,8 @@ interface PersonWork {
   readonly events: NewEvent[];
   readonly identities: IdentityClaim[];
   readonly indices: number[];
+  /** The person's data key when created by this group. */
+  readonly key?: Buffer;
 }
 
 /** One request waiting in the queue. */
@@ -90,14 +96,14 @@ interface InFlight {
  * The event ids and identifiers a group's events name: a later group naming any of them must see
  * the earlier group's append (a new dossier, a claimed personnummer, an id already recorded).
  */
-function requestKeys(posted: readonly Posted[]): Set<string> {
+function requestKeys(posted: readonly Posted[], pnrIndex: (event: ValidEvent) => string): Set<string> {
   const keys = new Set<string>();
   for (const { item } of posted) {
     if (!item.ok) continue;
     const { event } = item;
     keys.add(`e\u0000${identityKey(event.source, event.id)}`);
     keys.add(`i\u0000${identityKey(event.subject.kind, event.subject.value)}`);
-    if (event.type === 'PopulationRegistered') keys.add(`i\u0000${identityKey('pnr', event.data.personalIdentityNumber as string)}`);
+    if (event.type === 'PopulationRegistered') keys.add(`i\u0000${identityKey('pnr', pnrIndex(event))}`);
   }
   return keys;
 }
@@ -176,9 +182,21 @@ export class Recorder {
 
   /** The actor owning each source, as this process has read or claimed it (see ownSource). */
   private readonly sourceOwners = new Map<string, string>();
+  /**
+   * Persons whose stream this process has read with their erasure in it. Their key is destroyed
+   * just after that event is appended; a decision in between could still find the key, cache it
+   * and later seal a new identifier with it, so an erased person takes no identifier whatever
+   * this process still holds. Erasures are rare: the set stays small.
+   */
+  private readonly erased = new Set<string>();
+
+  /** The clear subject of each event whose subject was replaced by its keyed hash (see `record`). */
+  private readonly clearSubjects = new WeakMap<ValidEvent, Subject>();
 
   constructor(
     private readonly store: EventStore,
+    /** Identifiers are claimed and looked up by keyed hash and stored only sealed (CONTRACT.md v1.1). */
+    private readonly personalData: PersonalData,
     private readonly clock: () => Date = () => new Date(),
     // A person's state holds their history (a few kB), so 10,000 of them stay well under 100 MB.
     private readonly cacheSize = 10_000,
@@ -212,8 +230,11 @@ export class Recorder {
    * EAGER_EVENTS, waits behind the append in flight.
    */
   async record(items: readonly ParsedEvent[], poster: Poster, requestId?: string): Promise<EventResult[]> {
+    // From here on a dossier or personnummer subject is its keyed hash: that is what the identity
+    // index holds and what every lookup, claim and cache below compares.
+    const blinded = items.map((item) => (item.ok ? { ok: true as const, event: this.blind(item.event) } : item));
     const results = await new Promise<EventResult[]>((resolve, reject) => {
-      this.queue.push({ posted: items.map((item) => ({ item, poster, requestId })), resolve, reject });
+      this.queue.push({ posted: blinded.map((item) => ({ item, poster, requestId })), resolve, reject });
       this.pump();
     });
     // Groups commit without waiting for the disk (SQLite), so the next group is decided while this
@@ -221,6 +242,24 @@ export class Recorder {
     await this.store.sync();
     return results;
   }
+
+  private blind(event: ValidEvent): ValidEvent {
+    if (event.subject.kind === 'person') return event;
+    const blinded: ValidEvent = { ...event, subject: { kind: event.subject.kind, value: this.personalData.index(event.subject.kind, event.subject.value) } as Subject };
+    this.clearSubjects.set(blinded, event.subject);
+    return blinded;
+  }
+
+  /** The keyed hash of a registration's personnummer, worked out once per event (a plan may run twice). */
+  private readonly pnrIndexes = new WeakMap<ValidEvent, string>();
+  private pnrIndex = (event: ValidEvent): string => {
+    let index = this.pnrIndexes.get(event);
+    if (index === undefined) {
+      index = this.personalData.index('pnr', event.data.personalIdentityNumber as string);
+      this.pnrIndexes.set(event, index);
+    }
+    return index;
+  };
 
   private queuedEvents(): number {
     let count = 0;
@@ -273,7 +312,7 @@ export class Recorder {
       for (const submission of group) submission.reject(error);
     };
     try {
-      const keys = requestKeys(posted);
+      const keys = requestKeys(posted, this.pnrIndex);
       const earlier = this.lastFlight((flight) => overlaps(flight.keys, keys));
       if (earlier) await earlier;
       let plan = await this.plan(posted);
@@ -391,7 +430,7 @@ export class Recorder {
       for (const p of work) {
         for (const i of p.indices) results[i] = { id: (posted[i].item as { event: ValidEvent }).event.id, status: 'recorded', personId: p.personId };
         this.remember(p.personId, p.loadedVersion + p.events.length, p.state);
-        for (const claim of p.identities) this.link(identityKey(claim.kind, claim.value), p.personId);
+        for (const claim of p.identities) if (claim.kind !== DATA_KEY_KIND) this.link(identityKey(claim.kind, claim.value), p.personId);
         for (const event of p.events) this.ownSource(event.source, event.metadata.actor);
       }
     }
@@ -434,7 +473,7 @@ export class Recorder {
     const earlier = seen.get(eventKey);
     const stored = earlier === undefined ? prefetched.events.get(eventKey) ?? null : null;
     if (earlier !== undefined || stored) {
-      const original = stored ? { personId: stored.streamId, type: stored.type, time: stored.eventTime, data: stored.data } : earlier!;
+      const original = stored ? { personId: stored.streamId, type: stored.type, time: stored.eventTime, data: this.opened(stored, prefetched) } : earlier!;
       const same = contentKey(original.personId, original.type, original.time, original.data) === contentKey(personId ?? '', event.type, event.time, event.data);
       const originalPerson = original.personId;
       if (!same) reject('duplicate-id-conflict', 'An event with this id and source is already recorded with different content.');
@@ -444,17 +483,29 @@ export class Recorder {
     const claims: IdentityClaim[] = [];
     if (event.type === 'MigrationCaseOpened') {
       if (personId) reject('subject-exists', 'A migration case with this dossier number already exists.');
-      const newId = randomUUID();
-      claims.push({ kind: 'dossier', value: event.subject.value }, { kind: 'person', value: newId });
-      target = { personId: newId, loadedVersion: 0, state: initialState, events: [], identities: [], indices: [] };
-      persons.set(newId, target);
+      const fresh = prefetched.fresh.shift()!;
+      claims.push({ kind: 'dossier', value: event.subject.value }, { kind: 'person', value: fresh.personId }, fresh.keyClaim);
+      target = { personId: fresh.personId, loadedVersion: 0, state: initialState, events: [], identities: [], indices: [], key: fresh.key };
+      persons.set(fresh.personId, target);
     }
     if (!target) return reject('unknown-subject', UNKNOWN_SUBJECT_DETAIL);
+    // What is stored of the event's identifiers: sealed under the person's data key. A person with
+    // no key has been erased: nothing can be recorded about them under an identifier any more.
+    let storedData = event.data;
+    let sealedSubject: string | undefined;
+    const key = target.key ?? prefetched.keys.get(target.personId) ?? this.personalData.cachedKey(target.personId);
     if (event.type === 'PopulationRegistered') {
-      const pnr = event.data.personalIdentityNumber as string;
+      const pnr = this.pnrIndex(event);
       const owner = identities.get(identityKey('pnr', pnr)) ?? prefetched.identities.get(identityKey('pnr', pnr));
       if (owner && owner !== target.personId) reject('identifier-conflict', 'This personnummer is already linked to another person.');
+      if (!key || this.erased.has(target.personId)) reject('unknown-subject', UNKNOWN_SUBJECT_DETAIL);
       if (!owner) claims.push({ kind: 'pnr', value: pnr });
+      storedData = { ...event.data, personalIdentityNumber: this.personalData.seal(key!, target.personId, event.data.personalIdentityNumber as string) };
+    }
+    if (event.type === 'MigrationCaseOpened') {
+      // The dossier number, sealed, so that the index can be rebuilt (a new index secret) without it in clear.
+      const clear = this.clearSubjects.get(event) ?? event.subject;
+      sealedSubject = this.personalData.seal(key!, target.personId, `${clear.kind}:${clear.value}`);
     }
 
     const decision = decideAdmitted(command, target.state);
@@ -468,8 +519,8 @@ export class Recorder {
       type: event.type,
       eventTime: event.time,
       ...(event.recordedTime ? { recordedTime: event.recordedTime } : {}),
-      data: event.data,
-      metadata: { actor: actorCode, postedBy: poster.sub, ...(requestId ? { correlationId: requestId } : {}) },
+      data: storedData,
+      metadata: { actor: actorCode, postedBy: poster.sub, ...(requestId ? { correlationId: requestId } : {}), ...(sealedSubject ? { subject: sealedSubject } : {}) },
     });
     target.identities.push(...claims);
     target.indices.push(index);
@@ -494,7 +545,7 @@ export class Recorder {
         if (!item.ok) continue;
         const { event } = item;
         if (event.type === 'MigrationCaseOpened') claimedHere.add(identityKey(event.subject.kind, event.subject.value));
-        else if (event.type === 'PopulationRegistered') claimedHere.add(identityKey('pnr', event.data.personalIdentityNumber as string));
+        else if (event.type === 'PopulationRegistered') claimedHere.add(identityKey('pnr', this.pnrIndex(event)));
       }
     }
     for (const item of items) {
@@ -513,12 +564,15 @@ export class Recorder {
       keys.push({ source: event.source, eventId: event.id });
       sources.add(event.source);
       claims.push({ kind: event.subject.kind, value: event.subject.value });
-      if (event.type === 'PopulationRegistered') claims.push({ kind: 'pnr', value: event.data.personalIdentityNumber as string });
+      if (event.type === 'PopulationRegistered') claims.push({ kind: 'pnr', value: this.pnrIndex(event) });
     }
-    const [stored, identities, sourceOwners] = await Promise.all([
+    let opening = 0;
+    for (const item of items) if (item.ok && item.event.type === 'MigrationCaseOpened') opening++;
+    const [stored, identities, sourceOwners, fresh] = await Promise.all([
       keys.length > 0 ? this.store.findEvents(keys) : [],
       claims.length > 0 ? this.store.resolveIdentities(claims) : new Map<string, string>(),
       sources.size > 0 ? this.store.resolveSourceOwners([...sources]) : new Map<string, string>(),
+      Promise.all(Array.from({ length: opening }, () => this.personalData.freshPerson())),
     ]);
     for (const [source, actor] of sourceOwners) this.ownSource(source, actor);
     for (const [key, owner] of identities) this.link(key, owner);
@@ -527,8 +581,31 @@ export class Recorder {
     // A looked-up plan reads every person afresh: its rejections are answered as they are, with no
     // append whose expected version would catch a state cached before another process's append.
     const uncached = [...new Set(identities.values())].filter((id) => !optimistic || !this.states.has(id));
-    const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
-    return { events, identities, streams, sourceOwners };
+    // Keys of the persons whose identifiers this group seals (a registration) or compares (a stored
+    // event sent again). A looked-up plan asks the store (an erased person has none any more), in
+    // the same round as the streams; an optimistic one uses the keys this process holds, and an
+    // erasure since then moved the stream, which the append's version check catches.
+    const keyed = new Set<string>();
+    for (const item of items) {
+      if (!item.ok || item.event.type !== 'PopulationRegistered') continue;
+      const owner = identities.get(identityKey(item.event.subject.kind, item.event.subject.value));
+      if (owner !== undefined) keyed.add(owner);
+    }
+    for (const event of stored) if (Object.values(event.data).some(isSealed)) keyed.add(event.streamId);
+    const keyedFresh = new Map<string, Buffer>();
+    for (const id of keyed) {
+      const cached = optimistic ? this.personalData.cachedKey(id) : undefined;
+      if (cached) {
+        keyedFresh.set(id, cached);
+        keyed.delete(id);
+      }
+    }
+    const [streams, looked] = await Promise.all([
+      uncached.length > 0 ? this.store.readStreams(uncached) : new Map<string, StoredEvent[]>(),
+      keyed.size > 0 ? this.personalData.keysFor(keyed) : new Map<string, Buffer>(),
+    ]);
+    for (const [id, key] of looked) keyedFresh.set(id, key);
+    return { events, identities, streams, keys: keyedFresh, fresh, sourceOwners };
   }
 
   /** A source's owner never changes once claimed, so a cached one is never stale. */
@@ -536,6 +613,12 @@ export class Recorder {
     if (this.sourceOwners.has(source)) return;
     this.sourceOwners.set(source, actor);
     if (this.sourceOwners.size > this.cacheSize) this.sourceOwners.delete(this.sourceOwners.keys().next().value!);
+  }
+
+  /** A stored event's data with its sealed identifiers opened, to compare it with the same event sent again. */
+  private opened(stored: StoredEvent, prefetched: Prefetched): Readonly<Record<string, unknown>> {
+    const key = prefetched.keys.get(stored.streamId);
+    return key ? this.personalData.unsealData(key, stored.streamId, stored.data) : stored.data;
   }
 
   private link(key: string, personId: string): void {
@@ -566,7 +649,12 @@ export class Recorder {
   private load(personId: string, history: readonly StoredEvent[] | undefined, persons: Map<string, PersonWork>): PersonWork {
     const cached = history === undefined ? this.states.get(personId) : undefined;
     let state = cached?.state ?? initialState;
-    if (!cached) for (const stored of history ?? []) state = evolve(state, toRecorded(stored) as never);
+    if (!cached) {
+      for (const stored of history ?? []) {
+        if (stored.type === PERSONAL_DATA_ERASED) this.erased.add(personId);
+        state = evolve(state, toRecorded(stored) as never);
+      }
+    }
     const work: PersonWork = { personId, loadedVersion: cached ? cached.version : history?.length ?? 0, state, events: [], identities: [], indices: [] };
     persons.set(personId, work);
     return work;

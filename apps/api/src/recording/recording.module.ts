@@ -12,7 +12,7 @@ import { RecordingMetrics } from '../metrics/metrics.service';
   imports: [CqrsModule],
   controllers: [EventsController],
   providers: [
-    { provide: Recorder, useFactory: (runtime: KedjaRuntime) => new Recorder(runtime.store), inject: [KEDJA_RUNTIME] },
+    { provide: Recorder, useFactory: (runtime: KedjaRuntime) => new Recorder(runtime.store, runtime.personalData), inject: [KEDJA_RUNTIME] },
     RecordEventsHandler,
     EventsIntake,
     RecordingMetrics,

@@ -55,8 +55,9 @@ export interface OpenStoreOptions {
  * does not fail the start; after that the error says it is the database, with the redacted URL.
  */
 export async function openConfiguredStore(config: KedjaConfig, options: OpenStoreOptions = {}): Promise<OpenedEventStore> {
-  // The data directory holds the SQLite files, and the signing key of an instance without issuers.
-  if (config.store.kind === 'sqlite' || config.issuers.length === 0) ensureDataDir(config.dataDir);
+  // The data directory holds the SQLite files, the signing key of an instance without issuers, and
+  // on every store the personal-data keys (master key and index secret, never in the database).
+  ensureDataDir(config.dataDir);
   if (config.store.kind === 'sqlite') {
     return openEventStore({ kind: 'sqlite', file: config.store.file, synchronous: config.store.synchronous });
   }

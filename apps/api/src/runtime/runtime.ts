@@ -1,5 +1,7 @@
 import type { EventStore, SqlDatabase } from '@kedja/event-store';
 import { PROJECTIONS, ProjectionRunner, ensureProjectionSchema } from '@kedja/projections';
+import { FileKeyProvider, PersonalData, migrateIdentifiers } from '@kedja/personal-data';
+import { rootLogger } from '@kedja/operations';
 import type { KedjaConfig } from '../config/config';
 import { openConfiguredStore, type OpenStoreOptions } from './open-store';
 import type { ProjectionHealth } from '../health/health.service';
@@ -8,15 +10,29 @@ import type { ProjectionHealth } from '../health/health.service';
 export interface KedjaRuntime {
   readonly store: EventStore;
   readonly db: SqlDatabase;
+  /** Keyed hashes, data keys and erasure of personal identifiers (master key outside the database). */
+  readonly personalData: PersonalData;
   projectionStatus?: () => Promise<ProjectionHealth[]>;
   /** The in-process runner (embedded mode); absent when apps/projector keeps the read models. */
   projections?: ProjectionRunner;
   readonly closers: Array<() => Promise<void>>;
 }
 
-export async function openRuntime(config: KedjaConfig, options: OpenStoreOptions = {}): Promise<KedjaRuntime> {
+export interface RuntimeOptions extends OpenStoreOptions {
+  readonly onMigrationProgress?: (done: number, total: number) => void;
+  readonly log?: (line: string) => void;
+}
+
+export async function openRuntime(config: KedjaConfig, options: RuntimeOptions = {}): Promise<KedjaRuntime> {
   const { store, db } = await openConfiguredStore(config, options);
-  const runtime: KedjaRuntime = { store, db, closers: [] };
+  // The master key and index secret live in the data directory, never in the database.
+  const personalData = await PersonalData.open(db, FileKeyProvider.open(config.dataDir));
+  // A database written before identifiers were sealed is converted before anything reads it
+  // (resumable; `kedja migrate-identifiers` does the same with a progress bar).
+  const migrated = await migrateIdentifiers(personalData, options.onMigrationProgress);
+  const log = options.log ?? ((line: string) => rootLogger().info(line));
+  if (migrated.persons > 0) log(`identifiers: converted ${migrated.persons} persons (${migrated.hashed} index entries hashed, ${migrated.sealed} values sealed) and compacted the database`);
+  const runtime: KedjaRuntime = { store, db, personalData, closers: [] };
   if (config.projectionsInProcess) {
     const runner = new ProjectionRunner(store, db, PROJECTIONS);
     await runner.start();

@@ -149,7 +149,7 @@ async function ingestDirectly(file: string): Promise<void> {
     const input = file === '-' ? process.stdin : createReadStream(file);
     let summary;
     try {
-      summary = await ingestDirect(runtime.store, input, {
+      summary = await ingestDirect(runtime.store, runtime.personalData, input, {
         batchSize: 1000,
         onProgress: (s) => {
           latest = { bytes: s.bytes, recorded: s.recorded, duplicates: s.duplicates, rejected: s.rejected, failed: 0 };

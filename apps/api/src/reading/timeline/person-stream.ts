@@ -5,6 +5,7 @@ import { KEDJA_RUNTIME } from '../../runtime/tokens';
 import type { KedjaRuntime } from '../../runtime/runtime';
 import type { ActorRef } from '@kedja/access';
 import type { TimelineItem } from '../person-record';
+import { DATA_KEY_KIND } from '@kedja/personal-data';
 import { renderTimeline } from './timeline-render';
 
 /** A person's stream as timeline items in timeline order, with the person id the subject named. */
@@ -12,6 +13,8 @@ export interface PersonStream {
   readonly personId: string;
   /** Event time, ties by recording order (stream version); possibly empty (asOf before the first recording). */
   readonly items: TimelineItem[];
+  /** The person's wrapped data key; null once erased. */
+  readonly dataKey: string | null;
 }
 
 /*
@@ -27,7 +30,11 @@ export interface PersonStream {
  * collation, "C" on PostgreSQL) is comparing the instants; ties go to the stream version, i.e.
  * recording order. `asOf` compares recorded_time the same way, as `readStream`'s `recordedUpTo` does.
  * The item keys and their order are the response's (CONTRACT.md "Reading"); `postedBy` is the
- * reporting agency the recorder writes into the metadata as `actor`.
+ * reporting agency the recorder writes into the metadata as `actor`. `data_key`: the person's
+ * wrapped data key, in the same statement (an index probe), null once erased.
+ *
+ * `value` is the identifier as the index stores it: the keyed hash of a dossier number or
+ * personnummer (PersonalData.index), a person id as it is.
  */
 const SQLITE_ITEMS = (asOf: boolean) => `
   SELECT i.stream_id AS person_id,
@@ -36,7 +43,8 @@ const SQLITE_ITEMS = (asOf: boolean) => `
               'recordedAt', e.recorded_time, 'postedBy', e.metadata ->> '$.actor', 'data', json(e.data))
               ORDER BY e.event_time, e.stream_version)
        FROM events e
-      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time <= $3' : ''}) AS items
+      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time <= $3' : ''}) AS items,
+    (SELECT k.value FROM identities k WHERE k.stream_id = i.stream_id AND k.kind = '${DATA_KEY_KIND}') AS data_key
   FROM identities i
   WHERE i.kind = $1 AND i.value = $2`;
 
@@ -48,7 +56,8 @@ const POSTGRES_ITEMS = (asOf: boolean, asText = false) => `
               'recordedAt', e.recorded_time, 'postedBy', e.metadata::json ->> 'actor', 'data', e.data::json)
               ORDER BY e.event_time COLLATE "C", e.stream_version)
        FROM events e
-      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time COLLATE "C" <= $3' : ''})${asText ? '::text' : ''} AS items
+      WHERE e.stream_id = i.stream_id AND e.stream_version > 0${asOf ? ' AND e.recorded_time COLLATE "C" <= $3' : ''})${asText ? '::text' : ''} AS items,
+    (SELECT k.value FROM identities k WHERE k.stream_id = i.stream_id AND k.kind = '${DATA_KEY_KIND}') AS data_key
   FROM identities i
   WHERE i.kind = $1 AND i.value = $2`;
 
@@ -63,6 +72,7 @@ interface Row {
   readonly person_id: string;
   /** SQLite: the JSON text; PostgreSQL: decoded by the driver (json type), null for no rows. */
   readonly items: string | TimelineItem[] | null;
+  readonly data_key: string | null;
 }
 
 /**
@@ -80,8 +90,8 @@ export async function readPersonStream(db: SqlDatabase, kind: string, value: str
     rows = await db.query<Row>(asOf ? SQLITE_AS_OF : SQLITE_NOW, params);
   }
   if (rows.length === 0) return null;
-  const { person_id: personId, items } = rows[0];
-  return { personId, items: items === null ? [] : typeof items === 'string' ? (JSON.parse(items) as TimelineItem[]) : items };
+  const { person_id: personId, items, data_key: dataKey } = rows[0];
+  return { personId, items: items === null ? [] : typeof items === 'string' ? (JSON.parse(items) as TimelineItem[]) : items, dataKey: dataKey ?? null };
 }
 
 /** A timeline read: the person the subject names and, unless out of scope, the answer's JSON text. */
@@ -103,13 +113,14 @@ interface RenderRequest {
   readonly personId: string;
   /** The items as JSON text (null: none). */
   readonly items: string | null;
+  readonly erased: boolean;
 }
 
 // Runs in the render thread (PostgreSQL): the answer from the items the statement returned as text.
 const RENDER_SETUP = `
   if (options.render.register) require(options.render.register);
   const { renderTimeline } = require(options.render.file);
-  return (r) => renderTimeline(r.actor, r.personId, r.items === null ? [] : JSON.parse(r.items));
+  return (r) => renderTimeline(r.actor, r.personId, r.items === null ? [] : JSON.parse(r.items), r.erased);
 `;
 
 // Runs in the reader thread (see WorkerThread): the same statements, with named parameters, and
@@ -123,7 +134,7 @@ const READER_SETUP = `
   return (r) => {
     const row = r.asOf === undefined ? now.get({ kind: r.kind, value: r.value }) : asOf.get({ kind: r.kind, value: r.value, asOf: r.asOf });
     if (row === undefined) return null;
-    return [row[0], renderTimeline(r.actor, row[0], row[1] === null ? [] : JSON.parse(row[1]))];
+    return [row[0], renderTimeline(r.actor, row[0], row[1] === null ? [] : JSON.parse(row[1]), row[2] === null), row[2]];
   };
 `;
 const named = (sql: string) => sql.replace('$1', '@kind').replace('$2', '@value').replace('$3', '@asOf');
@@ -139,7 +150,7 @@ const named = (sql: string) => sql.replace('$1', '@kind').replace('$2', '@value'
  */
 @Injectable()
 export class PersonStreams implements OnModuleInit, OnApplicationShutdown {
-  private thread: WorkerThread<ThreadRequest, [string, string | null] | null> | null = null;
+  private thread: WorkerThread<ThreadRequest, [string, string | null, string | null] | null> | null = null;
   private renderer: WorkerThread<RenderRequest, string | null> | null = null;
 
   constructor(@Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime) {}
@@ -173,22 +184,35 @@ export class PersonStreams implements OnModuleInit, OnApplicationShutdown {
     if (this.renderer?.usable && db instanceof PostgresDatabase) {
       // The statement on the pool, the answer made on the render thread from the items' text.
       const asOf = recordedUpTo !== undefined;
-      const [row] = await db.queryNamed<{ person_id: string; items: string | null }>(
+      const [row] = await db.queryNamed<{ person_id: string; items: string | null; data_key: string | null }>(
         asOf ? 'kedja_timeline_text_as_of' : 'kedja_timeline_text', asOf ? POSTGRES_TEXT_AS_OF : POSTGRES_TEXT_NOW, asOf ? [kind, value, recordedUpTo] : [kind, value],
       );
       if (row === undefined) {
         // An unknown subject takes the same trip through the render thread as a person out of the
         // caller's scope, so that the two 404s cannot be told apart by their timing (Amendments v1.1).
-        await this.renderer.run({ actor, personId: '', items: null });
+        await this.renderer.run({ actor, personId: '', items: null, erased: false });
         return null;
       }
-      return { personId: row.person_id, json: await this.renderer.run({ actor, personId: row.person_id, items: row.items }) };
+      const json = await this.renderer.run({ actor, personId: row.person_id, items: row.items, erased: row.data_key === null });
+      return { personId: row.person_id, json: await this.unseal(row.person_id, json, row.data_key) };
     }
     if (!this.thread?.usable) {
       const stream = await readPersonStream(this.runtime.db, kind, value, recordedUpTo);
-      return stream && { personId: stream.personId, json: renderTimeline(actor, stream.personId, stream.items) };
+      if (stream === null) return null;
+      const json = renderTimeline(actor, stream.personId, stream.items, stream.dataKey === null);
+      return { personId: stream.personId, json: await this.unseal(stream.personId, json, stream.dataKey) };
     }
     const row = await this.thread.run(recordedUpTo === undefined ? { kind, value, actor } : { kind, value, actor, asOf: recordedUpTo });
-    return row && { personId: row[0], json: row[1] };
+    return row && { personId: row[0], json: await this.unseal(row[0], row[1], row[2]) };
+  }
+
+  /**
+   * Opens the sealed identifiers left in an answer, which are only those the actor may see (the
+   * policy dropped the others before): one cached key unwrap per person, no round trip.
+   */
+  private async unseal(personId: string, json: string | null, dataKey: string | null): Promise<string | null> {
+    if (json === null || dataKey === null || !json.includes('"pd1.')) return json;
+    const personalData = this.runtime.personalData;
+    return personalData.unsealJson(await personalData.unwrap(personId, dataKey), personId, json);
   }
 }

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { actorCode } from '@kedja/access';
 import type { Principal } from '../../auth/principal';
@@ -8,6 +8,8 @@ import { AuditLog } from '../../audit/audit-log';
 import { personNotFound, purposeOf, readerFor, subjectOf, type Reader } from '../reader';
 import { JsonText } from '../../core/json-text';
 import { PersonStreams } from './person-stream';
+import { KEDJA_RUNTIME } from '../../runtime/tokens';
+import type { KedjaRuntime } from '../../runtime/runtime';
 
 const TIMELINE_ROUTE = 'GET /v1/persons/{subject}/timeline';
 const LOOKUP_ROUTE = 'POST /v1/persons/lookup';
@@ -22,6 +24,7 @@ export class TimelineReads {
   constructor(
     private readonly audit: AuditLog,
     private readonly streams: PersonStreams,
+    @Inject(KEDJA_RUNTIME) private readonly runtime: KedjaRuntime,
   ) {}
 
   /** The timeline's body as JSON text, `{ personId, summary, events }` (see renderTimeline). */
@@ -49,7 +52,8 @@ export class TimelineReads {
   /** Resolves, scopes and audits one read; out of scope and unknown answer the same 404. */
   private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<{ personId: string; json: string }> {
     const { kind, value } = subjectOf(subject);
-    const read = await this.streams.read(kind, value, reader.actor, asOf);
+    // Looked up by keyed hash: the clear identifier is never compared in, or sent to, the database.
+    const read = await this.streams.read(kind, this.runtime.personalData.index(kind, value), reader.actor, asOf);
     // Written before anything is answered. An unknown subject is written too (with no person and
     // never the identifier): an attempt worth keeping, and the same work as an out-of-scope read,
     // whose answer would otherwise come measurably later than an unknown one's.
