@@ -213,10 +213,15 @@ describe('file modes of the data directory', () => {
     fs.mkdirSync(dataDir, { mode: 0o755 });
     fs.chmodSync(dataDir, 0o755);
     await runOnce(dataDir);
-    for (const f of fs.readdirSync(dataDir)) fs.chmodSync(path.join(dataDir, f), 0o644);
+    // The personal-data master key is the exception: one that others could read may have been
+    // copied, so the service refuses it (as ssh refuses a loose key) rather than tighten it quietly.
+    const keyFile = path.join(dataDir, 'personal-data.keys.json');
+    for (const f of fs.readdirSync(dataDir)) if (path.join(dataDir, f) !== keyFile) fs.chmodSync(path.join(dataDir, f), 0o644);
     fs.chmodSync(dataDir, 0o755);
     await runOnce(dataDir);
     expect(mode(dataDir)).toBe(0o700);
     for (const f of fs.readdirSync(dataDir)) expect({ f, mode: mode(path.join(dataDir, f)) }).toEqual({ f, mode: 0o600 });
+    fs.chmodSync(keyFile, 0o644);
+    await expect(runOnce(dataDir)).rejects.toThrow(/personal-data\.keys\.json must be readable by its owner only/);
   });
 });

@@ -160,6 +160,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
       },
       '/v1/audit/extract': {
         get: {
+          operationId: 'getLogExtract',
           tags: ['personal data'], summary: 'The log extract to give the person: each read of their record (admin of actor platform); itself audited',
           description: 'Every audited access to the record (timeline, lookup, view listings, audit and extract reads, erasure), oldest first, with the reading actor and user, the time, the kind of read and the stated purpose (`x-purpose`). `format=csv` answers an RFC 4180 file (`text/csv`); a purpose a spreadsheet would take for a formula is prefixed with an apostrophe.',
           parameters: [
@@ -199,12 +200,13 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
                 'text/csv': { schema: { type: 'string', description: 'Header at,actor,user,kind,purpose,outcome; CRLF line ends' } },
               },
             },
-            '400': problemResponse('invalid-request'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found'),
+            '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found'),
           },
         },
       },
       '/v1/persons/{subject}/erasure': {
         post: {
+          operationId: 'erasePersonalData',
           tags: ['personal data'], summary: "Erase a person's identifiers (admin of actor platform)",
           description: "Destroys the person's data key and identifier index entries: the dossier number and personnummer are unreadable from then on, in the database files and in any dump taken afterwards. Every other fact stays, so views and analytics do not change. Timelines (by `person:<uuid>`) show the erased fields as `null` with `\"erased\": true`; lookups and events naming an erased identifier answer as for an unknown subject. The stream records a `PersonalDataErased` event (shown on no timeline) and the audit log the erasure. Repeat with `person:<uuid>` for `already-erased`.",
           parameters: [{ name: 'subject', in: 'path', required: true, schema: { type: 'string' }, description: 'dossier:NN-NNNNNN, pnr:YYYYMMDDNNNC or person:<uuid>' }],
