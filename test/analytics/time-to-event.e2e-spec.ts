@@ -1,7 +1,7 @@
 import { controlTimeToEvent } from '@kedja/access';
 import { analyticsTable } from '../../apps/api/src/analytics/histories/histories';
 import { parseTimeToEventBody } from '../../apps/api/src/analytics/time-to-event/query';
-import { timeToEventFromProjection } from '../../apps/api/src/analytics/time-to-event/run';
+import { compareFromProjection, timeToEventFromProjection } from '../../apps/api/src/analytics/time-to-event/run';
 import { describeEachStore, startTestApp, type StoreKind, type TestApp } from '../support/test-app';
 import { importHealthOnly, importPopulation } from './population';
 
@@ -173,6 +173,65 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
     const all = await ask({ ...QUESTION, groupBy: undefined, asOf: '2019-12-31' });
     expect(all.body.groups[0]).toMatchObject({ n: 10, events: 5, censored: 5 });
     expect(all.body.disclosure).toEqual({ minCell: 5 });
+  });
+
+  describe('POST /v1/analytics/time-to-event/compare', () => {
+    const compare = (body: unknown, token = analyst) =>
+      app.http().post('/v1/analytics/time-to-event/compare').set('Authorization', `Bearer ${token}`).set('Content-Type', 'application/json').send(JSON.stringify(body));
+    const TODAY = new Date().toISOString().slice(0, 10);
+
+    it('answers what the reports of 2020 changed, per group, each side as time-to-event answers it', async () => {
+      const question = { from: 'ResidencePermitGranted', to: 'EmploymentStarted', cohort: { year: 2016 } };
+      // Before control: F2's and M3's jobs came in 2020 (gained an event); F4 is still waiting, her
+      // duration grew; the other seven are as they were.
+      const table = await analyticsTable(app.kedja.runtime.db, app.kedja.runtime.projections);
+      const rawComparison = await compareFromProjection(app.kedja.runtime.db, table, question, '2019-12-31T23:59:59.999Z', new Date().toISOString());
+      expect(rawComparison.groups.map((g) => [g.n, g.people])).toEqual([[{ a: 10, b: 10 }, { entered: 0, left: 0, gainedEvent: 2, lostEvent: 0, durationChanged: 1 }]]);
+
+      const response = await compare({ ...question, asOf: { a: '2019-12-31', b: TODAY } });
+      expect(response.status).toBe(200);
+      expect(response.body.disclosure).toEqual({ minCell: 5 });
+      const [g] = response.body.groups;
+      expect(g.n).toEqual({ a: 10, b: 10 });
+      // 5 events and 5 censored at a; 7 and 3 at b, so b's are withheld; the 2 and the 1 are withheld.
+      expect(g.events).toEqual({ a: 5, b: null });
+      expect(g.people).toEqual({ entered: 0, left: 0, gainedEvent: null, lostEvent: 0, durationChanged: null });
+      expect(g.suppressed).toBe(true);
+      expect(g.suppressedFields).toEqual(expect.arrayContaining(['people.gainedEvent', 'people.durationChanged', 'b.events']));
+      const sideA = await ask({ ...question, asOf: '2019-12-31' });
+      expect(g.median.a).toBe(sideA.body.groups[0].median);
+
+      // By gender the groups (6 and 4) are withheld at both moments, and every movement with them.
+      const byGender = await compare({ ...question, groupBy: 'gender', asOf: { a: '2019-12-31', b: TODAY } });
+      expect(byGender.status).toBe(200);
+      for (const group of byGender.body.groups) {
+        expect(group.n).toEqual({ a: null, b: null });
+        for (const v of Object.values(group.people as Record<string, number | null>)) expect(v === null || v === 0).toBe(true);
+      }
+    });
+
+    it.each([
+      ['no asOf', { from: 'ResidencePermitGranted', to: 'EmploymentStarted' }, ['asOf']],
+      ['asOf a string', { from: 'ResidencePermitGranted', to: 'EmploymentStarted', asOf: '2019-12-31' }, ['asOf']],
+      ['asOf without b', { from: 'ResidencePermitGranted', to: 'EmploymentStarted', asOf: { a: '2019-12-31' } }, ['asOf.b']],
+      ['bad moments', { from: 'ResidencePermitGranted', to: 'EmploymentStarted', asOf: { a: 'yesterday', b: 20191231 } }, ['asOf.a', 'asOf.b']],
+      ['an unknown moment', { from: 'ResidencePermitGranted', to: 'EmploymentStarted', asOf: { a: '2018-12-31', b: '2019-12-31', c: '2020-01-01' } }, ['asOf.c']],
+      ['b before a', { from: 'ResidencePermitGranted', to: 'EmploymentStarted', asOf: { a: '2019-12-31', b: '2018-12-31' } }, ['asOf.b']],
+      ['a future b', { from: 'ResidencePermitGranted', to: 'EmploymentStarted', asOf: { a: '2019-12-31', b: '2999-01-01' } }, ['asOf.b']],
+      ['a bad question', { from: 'Bogus', to: 'EmploymentStarted', groupBy: ['shoeSize'], extra: 1, asOf: { a: '2018-12-31', b: '2019-12-31' } }, ['from', 'groupBy[0]', 'extra']],
+    ])('400 invalid-request for %s, naming each bad field once', async (_name, body, expected) => {
+      const response = await compare(body);
+      expect(response.status).toBe(400);
+      expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
+      expect(response.body.code).toBe('invalid-request');
+      expect((response.body.errors as Array<{ path: string }>).map((e) => e.path).sort()).toEqual([...expected].sort());
+    });
+
+    it('400 for a body that is not an object, 403 for anyone but analysts', async () => {
+      for (const body of [[1, 2], 'text', null]) expect((await compare(body)).status).toBe(400);
+      const refused = await compare({ from: 'ResidencePermitGranted', to: 'EmploymentStarted', asOf: { a: '2018-12-31', b: '2019-12-31' } }, await app.token('county:22', 'caseworker'));
+      expect([refused.status, refused.body.code]).toEqual([403, 'not-permitted']);
+    });
   });
 
   it('is refused (403) to everyone but analysts of actor analyst', async () => {
