@@ -18,8 +18,7 @@ import { isSmall } from './threshold';
  * 3. if a known cell that is not published is 1 to k − 1, or the unknown children of a constraint
  *    whose parent is known sum to 1 to k − 1, one more published cell is withheld: the cheapest,
  *    then smallest, published cell of a constraint on that derivation (a group's events before its
- *    size, its size before its curve); when none can be, everything still published that takes
- *    part in a constraint is withheld.
+ *    size, its size before its curve); when none can be, the published cells of the leaking sum.
  * Withholding a cell withholds its bundle (a group's size takes its whole group with it).
  * Deriving by single unknowns and by sums of unknowns covers differencing within one answer and
  * against the marginal totals; it is not a general solver over several constraints at once, and
@@ -79,81 +78,143 @@ export class SuppressionTable {
 
   /** The ids of the published cells to withhold. */
   solve(k: number): Set<string> {
-    const hidden = new Set<string>();
-    const hide = (id: string) => {
-      hidden.add(id);
-      for (const b of this.cells.get(id)?.bundle ?? []) if (this.cells.get(b)?.kind === 'published') hidden.add(b);
+    // Cells as indexes into flat arrays: a table of thousands of groups is solved in a few rounds
+    // over arrays instead of maps of strings.
+    const ids = [...this.cells.keys()];
+    const index = new Map(ids.map((id, i) => [id, i]));
+    const count = ids.length;
+    const value = new Float64Array(count);
+    const cost = new Float64Array(count);
+    const published = new Uint8Array(count);
+    const external = new Uint8Array(count);
+    const bundles: number[][] = [];
+    ids.forEach((id, i) => {
+      const c = this.cells.get(id)!;
+      value[i] = c.value;
+      cost[i] = c.cost ?? 0;
+      published[i] = c.kind === 'published' ? 1 : 0;
+      external[i] = c.kind === 'external' ? 1 : 0;
+      bundles.push((c.bundle ?? []).map((b) => index.get(b)).filter((b): b is number => b !== undefined && this.cells.get(ids[b])!.kind === 'published'));
+    });
+    const cellOf = (id: string) => {
+      let i = index.get(id);
+      if (i === undefined) {
+        // A sum may name a cell nobody declared: an implicit 0.
+        i = ids.length;
+        ids.push(id);
+        index.set(id, i);
+      }
+      return i;
     };
-    for (const [id, c] of this.cells) if (c.kind === 'published' && isSmall(c.value, k)) hide(id);
-    const value = (id: string) => this.cells.get(id)?.value ?? 0;
-    const open = (id: string) => this.cells.get(id)?.kind === 'published' && !hidden.has(id);
-    const involved = new Set(this.constraints.flatMap((c) => [c.parent, ...c.children]));
-    for (let round = 0; round <= this.cells.size + 1; round++) {
-      const known = new Set<string>();
-      for (const [id, c] of this.cells) {
-        if (open(id) || (c.kind === 'external' && !isSmall(c.value, k))) known.add(id);
+    const members = this.constraints.map((c) => [cellOf(c.parent), ...c.children.map(cellOf)]);
+    const total = ids.length;
+    const hidden = new Uint8Array(total);
+    const isOpen = (i: number) => i < count && published[i] === 1 && hidden[i] === 0;
+    const val = (i: number) => (i < count ? value[i] : 0);
+    const hide = (i: number) => {
+      hidden[i] = 1;
+      for (const b of bundles[i]) hidden[b] = 1;
+    };
+    for (let i = 0; i < count; i++) if (published[i] === 1 && isSmall(value[i], k)) hide(i);
+    const containing: number[][] = Array.from({ length: total }, () => []);
+    members.forEach((ms, c) => {
+      for (const m of ms) containing[m].push(c);
+    });
+    const known = new Uint8Array(total);
+    const unknownCount = new Int32Array(members.length);
+    const derivedBy = new Int32Array(total);
+    for (let round = 0; round <= total + 1; round++) {
+      // What the reader knows: published and external cells, then every single unknown of a
+      // constraint, followed through a worklist (linear in the size of the table per round).
+      for (let i = 0; i < total; i++) known[i] = isOpen(i) || (i < count && external[i] === 1 && !isSmall(value[i], k)) ? 1 : 0;
+      derivedBy.fill(-1);
+      const queue: number[] = [];
+      members.forEach((ms, c) => {
+        let n = 0;
+        for (const m of ms) if (known[m] === 0) n++;
+        unknownCount[c] = n;
+        if (n === 1) queue.push(c);
+      });
+      while (queue.length > 0) {
+        const c = queue.pop()!;
+        if (unknownCount[c] !== 1) continue;
+        const u = members[c].find((m) => known[m] === 0)!;
+        known[u] = 1;
+        derivedBy[u] = c;
+        for (const j of containing[u]) if (--unknownCount[j] === 1) queue.push(j);
       }
-      const derivedBy = new Map<string, Constraint>();
-      for (let changed = true; changed; ) {
-        changed = false;
-        for (const c of this.constraints) {
-          const unknown = [c.parent, ...c.children].filter((m) => !known.has(m));
-          if (unknown.length === 1) {
-            known.add(unknown[0]);
-            derivedBy.set(unknown[0], c);
-            changed = true;
-          }
+      // Every sum through which a small withheld count follows (all its members known, one of them
+      // small and withheld), and every sum whose unknown children add up to a small count.
+      const leaks: number[] = [];
+      const leaking = (m: number) => known[m] === 1 && !isOpen(m) && isSmall(val(m), k) && !(m < count && external[m] === 1);
+      members.forEach((ms, c) => {
+        if (unknownCount[c] === 0) {
+          if (ms.some(leaking)) leaks.push(c);
+        } else if (unknownCount[c] >= 2 && known[ms[0]] === 1) {
+          let rest = 0;
+          for (let j = 1; j < ms.length; j++) if (known[ms[j]] === 0) rest += val(ms[j]);
+          if (isSmall(rest, k)) leaks.push(c);
         }
+      });
+      if (leaks.length === 0) break;
+      // One complement per leak in a round (not one per round), so that a table with thousands of
+      // small groups needs few rounds; a sum that this round's complements already touch is looked
+      // at again next round. Sums of group sizes first: withholding a group's size withholds its
+      // counts too, which often closes the leaks of the sums of events and censored in one stroke.
+      const weight = new Map<number, number>();
+      for (const c of leaks) {
+        let w = -1;
+        for (const m of members[c]) if (isOpen(m)) w = Math.max(w, cost[m]);
+        weight.set(c, w);
       }
-      let leak: Constraint | undefined;
-      for (const [id, c] of derivedBy) {
-        if (isSmall(value(id), k) && this.cells.get(id)?.kind !== 'external') {
-          leak = c;
-          break;
-        }
+      leaks.sort((x, y) => weight.get(y)! - weight.get(x)!);
+      let changed = false;
+      const touched = new Uint8Array(members.length);
+      for (const leak of leaks) {
+        if (touched[leak] === 1) continue;
+        // A published 0 is withheld only when nothing else on the derivation can be: "0 left"
+        // and n at both moments give "1 entered".
+        const candidate = this.search(leak, members, derivedBy, isOpen, val, cost, 1) ?? this.search(leak, members, derivedBy, isOpen, val, cost, 0);
+        if (candidate === undefined) continue;
+        hide(candidate);
+        changed = true;
+        for (const i of [candidate, ...bundles[candidate]]) for (const c of containing[i]) touched[c] = 1;
       }
-      if (leak === undefined) {
-        for (const c of this.constraints) {
-          if (!known.has(c.parent)) continue;
-          const rest = c.children.filter((m) => !known.has(m));
-          if (rest.length >= 2 && isSmall(rest.reduce((s, m) => s + value(m), 0), k)) {
-            leak = c;
-            break;
-          }
-        }
-      }
-      if (leak === undefined) return hidden;
-      const candidate = this.complement(leak, derivedBy, open, value);
-      if (candidate !== undefined) hide(candidate);
-      else {
-        const before = hidden.size;
-        for (const id of involved) if (open(id)) hide(id);
-        if (hidden.size === before) return hidden; // only external knowledge is left: nothing here can hide it
+      if (!changed) {
+        // Nothing on the derivations can be withheld: withhold what is published in the leaking sums.
+        for (const leak of leaks) for (const m of members[leak]) if (isOpen(m)) (hide(m), (changed = true));
+        if (!changed) break; // only external knowledge is left: nothing here can hide it
       }
     }
-    return hidden;
+    const out = new Set<string>();
+    for (let i = 0; i < count; i++) if (hidden[i] === 1 && published[i] === 1) out.add(ids[i]);
+    return out;
   }
 
-  /** The cell to withhold for a leak through `leak`: searched along the derivation, nearest first. */
-  private complement(
-    leak: Constraint,
-    derivedBy: ReadonlyMap<string, Constraint>,
-    open: (id: string) => boolean,
-    value: (id: string) => number,
-  ): string | undefined {
-    const seen = new Set<Constraint>();
-    let frontier: Constraint[] = [leak];
+  /** The cell to withhold for a leak through sum `leak`: searched along the derivation, nearest first, cheapest then smallest. */
+  private search(
+    leak: number,
+    members: readonly number[][],
+    derivedBy: Int32Array,
+    isOpen: (i: number) => boolean,
+    val: (i: number) => number,
+    cost: Float64Array,
+    least: number,
+  ): number | undefined {
+    const seen = new Set<number>();
+    let frontier = [leak];
+    const rank = (i: number) => cost[i] * 1e12 + val(i);
     while (frontier.length > 0) {
-      let best: string | undefined;
-      const next: Constraint[] = [];
+      let best: number | undefined;
+      const next: number[] = [];
       for (const c of frontier) {
         seen.add(c);
-        for (const m of [c.parent, ...c.children]) {
-          if (open(m) && value(m) > 0) {
-            if (best === undefined || this.rank(m, value) < this.rank(best, value)) best = m;
+        for (const m of members[c]) {
+          if (isOpen(m) && val(m) >= least) {
+            if (best === undefined || rank(m) < rank(best)) best = m;
           } else {
-            const from = derivedBy.get(m);
-            if (from !== undefined && !seen.has(from)) next.push(from);
+            const from = derivedBy[m];
+            if (from >= 0 && !seen.has(from)) next.push(from);
           }
         }
       }
@@ -161,9 +222,5 @@ export class SuppressionTable {
       frontier = next;
     }
     return undefined;
-  }
-
-  private rank(id: string, value: (id: string) => number): number {
-    return (this.cells.get(id)?.cost ?? 0) * 1e12 + value(id);
   }
 }

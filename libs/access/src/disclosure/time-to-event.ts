@@ -91,8 +91,9 @@ const groupIds = (i: number) => ({ n: `g${i}.n`, e: `g${i}.e`, c: `g${i}.c`, ar:
  * groupBy (the ungrouped total among them).
  */
 export function addTimeToEventCells(table: SuppressionTable, prefix: string, released: readonly Released[], groupBy: readonly string[]): void {
+  const ids = released.map((_, i) => prefixed(prefix, groupIds(i)));
   released.forEach((r, i) => {
-    const id = prefixed(prefix, groupIds(i));
+    const id = ids[i];
     const whole = [id.n, id.e, id.c, id.ar, id.re, id.rc];
     const { n, events, censored } = r.group;
     table.cell(id.n, { value: n, kind: 'published', cost: 1, bundle: whole });
@@ -107,8 +108,9 @@ export function addTimeToEventCells(table: SuppressionTable, prefix: string, rel
       table.cell(id.rc, { value: r.releasedCensored, kind: 'published', cost: 2, bundle: curve });
       table.sum(id.n, [id.ar]);
     } else {
-      table.cell(id.re, { value: 0, kind: 'implicit' });
-      table.cell(id.rc, { value: 0, kind: 'implicit' });
+      // No curve: the reader knows that nothing is on it.
+      table.cell(id.re, { value: 0, kind: 'external' });
+      table.cell(id.rc, { value: 0, kind: 'external' });
     }
     table.cell(id.te, { value: events - r.releasedEvents, kind: 'implicit' });
     table.cell(id.tc, { value: censored - r.releasedCensored, kind: 'implicit' });
@@ -122,7 +124,9 @@ export function addTimeToEventCells(table: SuppressionTable, prefix: string, rel
     const cells = new Map<string, number[]>();
     released.forEach((r, i) => {
       const key = JSON.stringify(fixed.map((f) => (r.group.key as Record<string, unknown>)[f] ?? null));
-      cells.set(key, [...(cells.get(key) ?? []), i]);
+      const list = cells.get(key);
+      if (list === undefined) cells.set(key, [i]);
+      else list.push(i);
     });
     for (const [key, members] of cells) {
       for (const measure of ['n', 'e', 'c'] as const) {
@@ -131,7 +135,7 @@ export function addTimeToEventCells(table: SuppressionTable, prefix: string, rel
         table.cell(id, { value: members.reduce((s, i) => s + pick(released[i].group), 0), kind: 'external' });
         table.sum(
           id,
-          members.map((i) => prefixed(prefix, groupIds(i))[measure]),
+          members.map((i) => ids[i][measure]),
         );
       }
     }
