@@ -67,10 +67,6 @@ export class SuppressionTable {
     return this;
   }
 
-  has(id: string): boolean {
-    return this.cells.has(id);
-  }
-
   sum(parent: string, children: readonly string[]): this {
     this.constraints.push({ parent, children });
     return this;
@@ -182,7 +178,13 @@ export class SuppressionTable {
       }
       if (!changed) {
         // Nothing on the derivations can be withheld: withhold what is published in the leaking sums.
-        for (const leak of leaks) for (const m of members[leak]) if (isOpen(m)) (hide(m), (changed = true));
+        for (const leak of leaks) {
+          for (const m of members[leak]) {
+            if (!isOpen(m)) continue;
+            hide(m);
+            changed = true;
+          }
+        }
         if (!changed) break; // only external knowledge is left: nothing here can hide it
       }
     }
