@@ -192,6 +192,12 @@ for (const k of [3, 5, 10]) {
   });
 }
 
+describe('KEDJA_MIN_CELL below 3', () => {
+  it('stops the service at start with a message naming the setting', async () => {
+    await expect(startTestApp('sqlite', { KEDJA_MIN_CELL: '2' })).rejects.toThrow(/KEDJA_MIN_CELL cannot be below 3/);
+  });
+});
+
 interface SvgNode {
   readonly class?: string;
   readonly d: string;
