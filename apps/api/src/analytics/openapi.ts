@@ -25,14 +25,15 @@ export const DISCLOSURE_RULE =
   'would follow from what is published as 1 to k − 1, more is withheld: a group\'s events and censored first, then its n (which withholds ' +
   'the whole group), then its curve. ' +
   '(3) Curves: consecutive Kaplan–Meier steps are pooled until a pooled step has 0 or at least k events, 0 or at least k censored, and ' +
-  'leaves 0 or at least k at risk; it reports the day of its last step, the number at risk at its first, the pooled counts, and the ' +
-  'estimate and band at its last step. The curve stops before the first step with fewer than k at risk. So no step shows one event on a day, ' +
-  'and no difference of published numbers at risk is 1 to k − 1. ' +
+  'leaves 0 or at least k at risk; it reports the day of its last step, the number at risk at its first and the pooled counts, and its ' +
+  'survival, variance and band are the Kaplan–Meier estimate on those pooled counts (durations rounded up to the released day), so every ' +
+  'number on the curve follows from the published counts alone. The curve stops before the first step with fewer than k at risk. So no step ' +
+  'shows one event on a day, and no difference of published numbers at risk is 1 to k − 1. ' +
   '(4) Statistics: median, its interval and horizon shares are read off the released curve (a median can be later than the unpooled ' +
   'estimate; a horizon past the released curve is `null` with `"suppressed": true`); a withheld group has none. In the county overview a ' +
   'median needs at least k people behind it, and open gaps are withheld when they are 1 to k − 1 gaps or belong to 1 to k − 1 people. ' +
   'Limits: one answer is controlled against itself and the marginal totals of the same question; answers to different cohorts or asOf ' +
-  'values can still be differenced against each other, and the estimate of a pooled step depends on where censorings fell inside it.';
+  'values can still be differenced against each other.';
 
 /** The analytics paths, for buildOpenApiDocument's `extraPaths`. */
 export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {

@@ -66,10 +66,23 @@ describe('disclosure control of time-to-event answers (property-based)', () => {
           if (g.n !== null) expect(g.n).toBe(raw.n);
           if (g.events !== null) expect([g.events, g.censored]).toEqual([raw.events, raw.censored]);
           if (g.n === null) expect([g.events, g.censored, g.median, g.curve]).toEqual([null, null, null, []]);
+          // Every number on the curve follows from the published counts alone: S is the product of
+          // (1 − events/atRisk) over the released steps; with no censoring before a step it is the
+          // estimator's own value there.
+          let s = 1;
+          let censoredBefore = 0;
           for (const row of g.curve) {
             const step = raw.curve.find((r) => r.day === row.day)!;
-            expect(row.survival).toBe(step.survival);
-            expect([row.lower, row.upper]).toEqual([step.lower, step.upper]);
+            expect(step).toBeDefined();
+            s *= 1 - row.events / row.atRisk;
+            expect(row.survival).toBeCloseTo(s, 12);
+            censoredBefore += row.censored;
+            if (censoredBefore === 0) {
+              // Products and Greenwood sums telescope over a pooled step without censoring.
+              expect(row.survival).toBeCloseTo(step.survival, 12);
+              expect(row.lower).toBeCloseTo(step.lower, 9);
+              expect(row.upper).toBeCloseTo(step.upper, 9);
+            }
             expect(row.atRisk).toBeGreaterThanOrEqual(k);
           }
           if ((g.suppressedFields ?? []).length > 0) expect(g.suppressed).toBe(true);
@@ -108,6 +121,19 @@ describe('disclosure control of time-to-event answers (property-based)', () => {
       [25, 10, 5],
     ]);
     // Day 26 has 5 at risk, but pooling it needs day 27, where 4 are: the curve stops at 25.
+  });
+
+  it('the estimate on a pooled step does not tell where its censorings fell', () => {
+    // 12 people; one event on day 1, three censored on day 2, two events on day 3 — or the three
+    // censored on day 3 instead. Unpooled, S(3) differs (11/12 · 6/8 against 9/12); the released
+    // step (day 3: 12 at risk, 3 events, 3 censored) must be the same for both.
+    const rest = Array.from({ length: 6 }, () => ({ time: 20, event: false }));
+    const early = kaplanMeier([{ time: 1, event: true }, ...[2, 2, 2].map((time) => ({ time, event: false })), { time: 3, event: true }, { time: 3, event: true }, ...rest]);
+    const late = kaplanMeier([{ time: 1, event: true }, ...[3, 3, 3].map((time) => ({ time, event: false })), { time: 3, event: true }, { time: 3, event: true }, ...rest]);
+    expect(early.curve.find((r) => r.day === 3)!.survival).not.toBeCloseTo(late.curve.find((r) => r.day === 3)!.survival, 6);
+    const [a, b] = [releasedCurve(early.curve, 3), releasedCurve(late.curve, 3)];
+    expect(a[0]).toMatchObject({ day: 3, atRisk: 12, events: 3, censored: 3 });
+    expect(a).toEqual(b);
   });
 
   it('events and censorings are withheld (not n) when one of them is 1 to k − 1', () => {

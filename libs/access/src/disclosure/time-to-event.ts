@@ -1,4 +1,5 @@
 import {
+  kaplanMeierFromCounts,
   shareByHorizon,
   type ConfidenceInterval,
   type GroupKey,
@@ -47,13 +48,20 @@ const HALF = 0.5 + 1e-12;
 /**
  * The Kaplan–Meier curve as it may be released: consecutive steps are pooled until the pool holds
  * 0 or at least k events, 0 or at least k censorings, and leaves 0 or at least k at risk; a pooled
- * step reports the day of its last step, the number at risk at its first, its events and
- * censorings, and the estimate (survival, variance, band) at its last step. The curve stops before
- * the first step with fewer than k at risk. So no step says "one person had the event on day d",
- * and no difference of two published numbers at risk is a count of 1 to k − 1.
+ * step reports the day of its last step, the number at risk at its first, and its events and
+ * censorings. The curve stops before the first step with fewer than k at risk. So no step says
+ * "one person had the event on day d", and no difference of two published numbers at risk is a
+ * count of 1 to k − 1.
+ *
+ * The estimate on a released step (survival, Greenwood variance, log-log band) is the estimator's
+ * (kaplanMeierFromCounts) on the pooled counts, i.e. on the durations rounded up to the day of
+ * their released step. Not the unpooled value at that day: with censorings inside a pooled step
+ * that value depends on where they fell (before or after which event), which would tell what the
+ * pooling withholds. So every number on the curve is a function of the published counts alone;
+ * where a pooled step has no censoring the two agree exactly.
  */
 export function releasedCurve(curve: readonly KaplanMeierRow[], k: number): KaplanMeierRow[] {
-  const out: KaplanMeierRow[] = [];
+  const pooled: Array<{ day: number; atRisk: number; events: number; censored: number }> = [];
   let startAtRisk = -1;
   let events = 0;
   let censored = 0;
@@ -65,13 +73,23 @@ export function releasedCurve(curve: readonly KaplanMeierRow[], k: number): Kapl
     const remaining = row.atRisk - row.events - row.censored;
     const ok = (x: number) => x === 0 || x >= k;
     if (ok(events) && ok(censored) && ok(remaining) && events + censored > 0) {
-      out.push({ ...row, atRisk: startAtRisk, events, censored });
+      pooled.push({ day: row.day, atRisk: startAtRisk, events, censored });
       startAtRisk = -1;
       events = 0;
       censored = 0;
     }
   }
-  return out;
+  if (pooled.length === 0) return [];
+  // Those still at risk after the last released step count as censored there (after its events),
+  // so that the estimator sees the released numbers at risk.
+  const last = pooled[pooled.length - 1];
+  const after = last.atRisk - last.events - last.censored;
+  const estimate = kaplanMeierFromCounts(
+    pooled.map((p) => p.day),
+    pooled.map((p) => p.events),
+    pooled.map((p, i) => p.censored + (i === pooled.length - 1 ? after : 0)),
+  ).curve;
+  return pooled.map((p, i) => ({ ...estimate[i], atRisk: p.atRisk, events: p.events, censored: p.censored }));
 }
 
 interface Released {
