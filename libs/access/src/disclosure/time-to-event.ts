@@ -187,11 +187,11 @@ export function controlledGroup(prefix: string, i: number, r: Released, hidden: 
     return h;
   };
   const whole = withheld(id.n, 'n');
-  const counts = withheld(id.e, 'events') && withheld(id.c, 'censored');
-  const curveHidden = whole || hidden.has(id.ar);
-  const curve = curveHidden ? [] : r.curve;
-  if (curveHidden && g.curve.length > 0) fields.push('curve');
-  else if (curve.length < g.curve.length) fields.push('curve'); // pooled or cut: not every step is shown
+  const eventsHidden = withheld(id.e, 'events');
+  const censoredHidden = withheld(id.c, 'censored');
+  const curve = whole || hidden.has(id.ar) ? [] : r.curve;
+  // A curve that is pooled or cut still shows only true steps; one with no step left is withheld.
+  if (curve.length === 0 && g.curve.length > 0) fields.push('curve');
   const median = firstAtOrBelowHalf(curve, (row) => row.survival);
   const lower = firstAtOrBelowHalf(curve, (row) => row.lower);
   const upper = firstAtOrBelowHalf(curve, (row) => row.upper);
@@ -210,16 +210,14 @@ export function controlledGroup(prefix: string, i: number, r: Released, hidden: 
   const base = {
     key: g.key,
     n: whole ? null : g.n,
-    events: whole || counts ? null : g.events,
-    censored: whole || counts ? null : g.censored,
+    events: whole || eventsHidden ? null : g.events,
+    censored: whole || censoredHidden ? null : g.censored,
     median,
     medianCi: { lower, upper },
     curve,
     horizons,
   };
-  // A curve that is only pooled is not "suppressed" (all it shows is true); a withheld value is.
-  const suppressedFields = fields.filter((f) => f !== 'curve' || curveHidden);
-  return suppressedFields.length > 0 ? { ...base, suppressed: true, suppressedFields } : base;
+  return fields.length > 0 ? { ...base, suppressed: true, suppressedFields: fields } : base;
 }
 
 function firstAtOrBelowHalf(curve: readonly KaplanMeierRow[], pick: (row: KaplanMeierRow) => number): number | null {
