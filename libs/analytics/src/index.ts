@@ -38,7 +38,7 @@ export {
   type TimeToEventQuery,
   type TimeToEventResult,
 } from './time-to-event/time-to-event';
-export { compareAsOf, type AsOfComparison, type GroupDifference, type PersonChanges } from './time-to-event/compare-as-of';
+export { compareAsOf, type AsOfComparison, type GroupChanges, type GroupDifference, type PersonChanges } from './time-to-event/compare-as-of';
 export type { Cell, Column, ColumnType, TableSink } from './export/table-sink';
 export { csvField, csvSink } from './export/csv-sink';
 export { parquetSink, type ParquetSinkOptions } from './export/parquet-sink';

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { DEFAULT_MIN_CELL, MIN_CELL_FLOOR } from '@kedja/access';
 
 /**
  * The one configuration schema, read once at start. A bad setting stops the process with a
@@ -18,6 +19,8 @@ export interface KedjaConfig {
   /** Run the projections inside the api process (embedded mode) or leave them to apps/projector. */
   readonly projectionsInProcess: boolean;
   readonly logRequests: boolean;
+  /** Disclosure control: no aggregate describes fewer than this many people (KEDJA_MIN_CELL). */
+  readonly minCell: number;
 }
 
 export interface IssuerConfig {
@@ -80,6 +83,15 @@ function parseIssuers(raw: string | undefined): IssuerConfig[] {
   });
 }
 
+/** The amendments' floor is not a default one may lower: 1 or 2 would publish single people. */
+function minCell(env: Env): number {
+  const raw = env.KEDJA_MIN_CELL;
+  if (raw !== undefined && raw !== '' && /^\d+$/.test(raw) && Number(raw) < MIN_CELL_FLOOR) {
+    throw new ConfigError(`KEDJA_MIN_CELL cannot be below ${MIN_CELL_FLOOR} (disclosure control of aggregates), got ${raw}`);
+  }
+  return integer(env, 'KEDJA_MIN_CELL', DEFAULT_MIN_CELL, MIN_CELL_FLOOR, 1_000_000);
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaConfig {
   const dataDir = path.resolve(cwd, env.KEDJA_DATA_DIR || env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL;
@@ -109,5 +121,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
     maxBatch: 1000,
     projectionsInProcess: flag(env, 'KEDJA_PROJECTIONS_IN_PROCESS', storeKind === 'sqlite'),
     logRequests: flag(env, 'KEDJA_LOG_REQUESTS', true),
+    minCell: minCell(env),
   };
 }

@@ -23,8 +23,18 @@ describe('loadConfig', () => {
     [{ KEDJA_ISSUERS: '[{"issuer":"x"}]' }, /jwksUri or publicKeyPem/],
     [{ KEDJA_PROJECTIONS_IN_PROCESS: 'maybe' }, /KEDJA_PROJECTIONS_IN_PROCESS/],
     [{ DATABASE_URL: 'postgres://x/y', KEDJA_PG_SCHEMA: 'Bad-Name' }, /KEDJA_PG_SCHEMA/],
+    [{ KEDJA_MIN_CELL: '2' }, /KEDJA_MIN_CELL cannot be below 3/],
+    [{ KEDJA_MIN_CELL: '0' }, /KEDJA_MIN_CELL cannot be below 3/],
+    [{ KEDJA_MIN_CELL: '-5' }, /KEDJA_MIN_CELL/],
+    [{ KEDJA_MIN_CELL: 'five' }, /KEDJA_MIN_CELL/],
   ])('stops on a bad setting %j with a message naming it', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('sets the disclosure threshold from KEDJA_MIN_CELL: 5 by default, 3 at the least', () => {
+    expect(loadConfig({}).minCell).toBe(5);
+    expect(loadConfig({ KEDJA_MIN_CELL: '3' }).minCell).toBe(3);
+    expect(loadConfig({ KEDJA_MIN_CELL: '10' }).minCell).toBe(10);
   });
 });
