@@ -43,8 +43,12 @@ export { SuppressionTable, type CellKind, type CellSpec, type Constraint } from 
 export {
   controlTimeToEvent,
   releasedCurve,
+  releasedIncidence,
   type ControlledGroup,
   type ControlledHorizon,
+  type ControlledIncidence,
+  type ControlledLogRank,
+  type ReleasedIncidence,
   type ControlledTimeToEvent,
   type DisclosureNote,
 } from './disclosure/time-to-event';

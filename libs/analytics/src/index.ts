@@ -15,6 +15,7 @@ export { buildEpisode, EpisodeEvaluator, type Episode } from './episodes/episode
 export { visibleEvents } from './episodes/visible-events';
 export {
   DEFAULT_HORIZONS,
+  DEFAULT_QUANTILES,
   kaplanMeier,
   kaplanMeierFromCounts,
   shareByHorizon,
@@ -30,7 +31,9 @@ export { chiSquareUpperTail, logRankTest, type LogRankCell, type LogRankTest } f
 export {
   timeToEvent,
   TimeToEventAccumulator,
+  groupLogRank,
   type CumulativeIncidence,
+  type LogRankGroup,
   type GroupKey,
   type LogRankAnswer,
   type StratifiedLogRank,

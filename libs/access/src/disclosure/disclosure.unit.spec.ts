@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { kaplanMeier, shareByHorizon, type TimeToEventGroup, type TimeToEventResult } from '@kedja/analytics';
+import { kaplanMeier, shareByHorizon, survivalQuantiles, timeToEvent, type PersonHistory, type TimeToEventGroup, type TimeToEventResult } from '@kedja/analytics';
+import { closed, employed, event, opened, permit, person as history } from '../../../analytics/src/testing/histories';
 import { checkMinCell } from './threshold';
 import { SuppressionTable } from './suppression';
 import { controlTimeToEvent, releasedCurve } from './time-to-event';
@@ -210,5 +211,183 @@ describe('the threshold', () => {
   it('is refused below 3', () => {
     expect(() => checkMinCell(2)).toThrow(/at least 3/);
     expect(checkMinCell(3)).toBe(3);
+  });
+});
+
+/** People who leave by work (`to`), by leaving Sweden or by starting education (competing), or are censored by a withdrawn case. */
+interface Leaver {
+  readonly gender: string;
+  readonly route: string;
+  readonly days: number;
+  readonly exit: 'to' | 'left-sweden' | 'EducationStarted' | 'censored';
+}
+
+const COMPETING_QUERY = { from: 'ResidencePermitGranted', to: 'EmploymentStarted', competing: ['left-sweden', 'EducationStarted'], horizons: HORIZONS };
+const START = Date.UTC(2016, 0, 1);
+const day = (d: number) => new Date(START + d * 86_400_000).toISOString();
+
+function histories(people: readonly Leaver[]): PersonHistory[] {
+  return people.map((p) => {
+    const events = [opened('2015-06-01T00:00:00Z', { gender: p.gender, route: p.route }), permit(day(0))];
+    if (p.exit === 'to') events.push(employed(day(p.days)));
+    else if (p.exit === 'left-sweden') events.push(closed(day(p.days)));
+    else if (p.exit === 'EducationStarted') events.push(event('EducationStarted', day(p.days)));
+    else events.push(closed(day(p.days), 'withdrawn'));
+    return history(...events);
+  });
+}
+
+const leaver = fc.record({
+  gender: fc.constantFrom('female', 'male', 'unspecified'),
+  route: fc.constantFrom('asylum', 'resettlement'),
+  days: fc.integer({ min: 0, max: 30 }),
+  exit: fc.constantFrom<Leaver['exit']>('to', 'to', 'left-sweden', 'EducationStarted', 'censored'),
+});
+const leavers = fc.array(leaver, { minLength: 0, maxLength: 150 });
+const competingGroupings = fc.constantFrom<('gender' | 'route')[]>([], ['gender'], ['route'], ['gender', 'route']);
+
+async function competingAnswer(people: readonly Leaver[], groupBy: readonly string[], withCompeting = true): Promise<TimeToEventResult> {
+  const query = withCompeting ? COMPETING_QUERY : { ...COMPETING_QUERY, competing: undefined };
+  return timeToEvent(histories(people), { ...query, ...(groupBy.length > 0 ? { groupBy } : {}) }, '2020-01-01T00:00:00Z');
+}
+
+describe('disclosure control of cumulative incidences and the log-rank test (property-based)', () => {
+  it('no incidence curve, cause count or log-rank number gives a count of 1 to k − 1, and the test is that of the released curves', async () => {
+    await fc.assert(
+      fc.asyncProperty(leavers, competingGroupings, thresholds, async (people, groupBy, k) => {
+        const result = await competingAnswer(people, groupBy);
+        const controlled = controlTimeToEvent(result, groupBy, k);
+        expect(attackTimeToEvent(controlled.groups, result.groups, groupBy, k, { logRank: controlled.logRank })).toEqual([]);
+        if (groupBy.length > 0) expect(controlled.logRank).toBeDefined();
+        else expect(controlled.logRank).toBeUndefined();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the log-rank test without competing also leaves out every withheld group', async () => {
+    await fc.assert(
+      fc.asyncProperty(leavers, competingGroupings.filter((g) => g.length > 0), thresholds, async (people, groupBy, k) => {
+        const result = await competingAnswer(people, groupBy, false);
+        const controlled = controlTimeToEvent(result, groupBy, k);
+        expect(attackTimeToEvent(controlled.groups, result.groups, groupBy, k, { logRank: controlled.logRank })).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('releases only true incidences: on the Kaplan–Meier curve\'s released steps, exact where nobody was censored', async () => {
+    await fc.assert(
+      fc.asyncProperty(leavers, competingGroupings, thresholds, async (people, groupBy, k) => {
+        const result = await competingAnswer(people, groupBy);
+        const controlled = controlTimeToEvent(result, groupBy, k);
+        controlled.groups.forEach((g, i) => {
+          const raw = result.groups[i];
+          expect(g.cumulativeIncidence!.map((c) => c.cause)).toEqual(['to', 'left-sweden', 'EducationStarted']);
+          g.cumulativeIncidence!.forEach((c, j) => {
+            if (c.events !== null) expect(c.events).toBe(raw.cumulativeIncidence![j].events);
+            if (j === 0) expect(c.events).toBe(g.events);
+            let censoredSoFar = 0;
+            c.curve.forEach((row, r) => {
+              // Every number at risk is one the Kaplan–Meier curve publishes.
+              expect(g.curve.map((x) => x.atRisk)).toContain(row.atRisk);
+              expect(row.atRisk).toBeGreaterThanOrEqual(k);
+              const rawRow = raw.cumulativeIncidence![j].curve.find((x) => x.day === row.day)!;
+              expect(rawRow).toBeDefined();
+              const exits = g.cumulativeIncidence!.reduce((s, x) => s + x.curve[r].events, 0);
+              const next = r + 1 < c.curve.length ? c.curve[r + 1].atRisk : null;
+              if (censoredSoFar === 0 && next !== null && row.atRisk - exits === next) {
+                // No censoring so far: the pooled estimate is the estimator's own value there.
+                expect(row.incidence).toBeCloseTo(rawRow.incidence, 12);
+              } else censoredSoFar = 1;
+            });
+          });
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a cause with 1 to k − 1 exits is withheld, and the incidence curves stop before its exits', async () => {
+    const people: Leaver[] = [
+      ...Array.from({ length: 30 }, (_, i) => ({ gender: 'female', route: 'asylum', days: 1 + (i % 10), exit: 'to' as const })),
+      ...Array.from({ length: 3 }, () => ({ gender: 'female', route: 'asylum', days: 4, exit: 'left-sweden' as const })),
+      ...Array.from({ length: 10 }, (_, i) => ({ gender: 'female', route: 'asylum', days: 20 + (i % 2), exit: 'EducationStarted' as const })),
+      ...Array.from({ length: 10 }, () => ({ gender: 'female', route: 'asylum', days: 25, exit: 'censored' as const })),
+    ];
+    const result = await competingAnswer(people, []);
+    const [g] = controlTimeToEvent(result, [], 5).groups;
+    const [to, left, education] = g.cumulativeIncidence!;
+    expect(left).toMatchObject({ cause: 'left-sweden', events: null, suppressed: true });
+    // The 3 on day 4 can never pool into 0 or at least 5: the incidence curves stop before day 4's step.
+    expect(to.curve.length).toBeGreaterThan(0);
+    for (const c of [to, left, education]) expect(c.curve.every((row) => row.day < 4)).toBe(true);
+    expect(g.curve.some((row) => row.day >= 4)).toBe(true);
+    // No released step shows them: every step's exits by each cause are 0 or at least 5.
+    for (const c of [to, left, education]) for (const row of c.curve) expect(row.events === 0 || row.events >= 5).toBe(true);
+    expect(g.suppressedFields).toContain('cumulativeIncidence');
+  });
+
+  it('the log-rank test leaves out a withheld group: its observed and expected are null and the test runs on the others', async () => {
+    const people: Leaver[] = [];
+    for (const gender of ['female', 'male', 'unspecified']) {
+      for (const route of ['asylum', 'resettlement']) {
+        const size = gender === 'unspecified' && route === 'resettlement' ? 2 : 20;
+        for (let i = 0; i < size; i++) people.push({ gender, route, days: i + (gender === 'male' ? 5 : 0), exit: i % 3 === 0 ? 'censored' : 'to' });
+      }
+    }
+    const result = await competingAnswer(people, ['gender', 'route'], false);
+    expect(result.logRank!.observed).toHaveLength(6);
+    const controlled = controlTimeToEvent(result, ['gender', 'route'], 5);
+    const small = controlled.groups.findIndex((g) => g.key.gender === 'unspecified' && g.key.route === 'resettlement');
+    expect(controlled.groups[small].n).toBeNull();
+    expect(controlled.logRank!.observed[small]).toBeNull();
+    expect(controlled.logRank!.expected[small]).toBeNull();
+    expect(controlled.logRank!.suppressed).toBe(true);
+    controlled.groups.forEach((g, i) => expect(controlled.logRank!.observed[i] === null).toBe(g.curve.length === 0));
+    const inTest = controlled.logRank!.observed.filter((o) => o !== null).length;
+    expect(inTest).toBeGreaterThanOrEqual(2);
+    expect(controlled.logRank!.df).toBe(inTest - 1);
+    expect(controlled.logRank!.chiSquare).not.toBeNull();
+    expect(controlled.logRank!.stratified!.map((s) => s.by)).toEqual(['gender', 'route']);
+  });
+});
+
+describe('the released median follows R\'s quantile.survfit on the released curve', () => {
+  const group = (curve: ReturnType<typeof kaplanMeier>): TimeToEventResult => ({
+    asOf: '2020-01-01T00:00:00Z',
+    groups: [{ key: {}, n: curve.n, events: curve.events, censored: curve.censored, median: curve.median, medianCi: curve.medianCi, curve: curve.curve, horizons: shareByHorizon(curve.curve, HORIZONS) }],
+  });
+
+  it('a released curve flat at exactly one half to its end: the midpoint with the last released day', () => {
+    // 20 people: 10 events on day 10, 10 censored on day 30. S = ½ from day 10 to 30.
+    const km = kaplanMeier([...Array.from({ length: 10 }, () => ({ time: 10, event: true })), ...Array.from({ length: 10 }, () => ({ time: 30, event: false }))]);
+    const [g] = controlTimeToEvent(group(km), [], 5).groups;
+    expect(g.curve.map((r) => [r.day, r.survival])).toEqual([
+      [10, 0.5],
+      [30, 0.5],
+    ]);
+    expect(g.median).toBe(20);
+  });
+
+  it('a flat at one half that the pooling widens: the midpoint of the released flat, not of the raw one', () => {
+    // 40 people: 20 events on day 2 (S = ½), 1 on day 3, 4 on day 8, 15 censored on day 12.
+    // Raw: the flat at ½ is [2, 3), median 2.5. Released (k = 5): day 3's one event pools into day 8.
+    const km = kaplanMeier([
+      ...Array.from({ length: 20 }, () => ({ time: 2, event: true })),
+      { time: 3, event: true },
+      ...Array.from({ length: 4 }, () => ({ time: 8, event: true })),
+      ...Array.from({ length: 15 }, () => ({ time: 12, event: false })),
+    ]);
+    expect(km.median).toBe(2.5);
+    const [g] = controlTimeToEvent(group(km), [], 5).groups;
+    expect(g.curve.map((r) => [r.day, r.atRisk, r.events, r.censored])).toEqual([
+      [2, 40, 20, 0],
+      [8, 20, 5, 0],
+      [12, 15, 0, 15],
+    ]);
+    expect(g.median).toBe(5);
+    // The interval: the same rule on the released band.
+    expect(g.medianCi).toEqual(survivalQuantiles(g.curve, [0.25, 0.5, 0.75]).map((q) => ({ lower: q.lower, upper: q.upper }))[1]);
   });
 });

@@ -1,10 +1,17 @@
 import {
+  aalenJohansen,
+  DEFAULT_QUANTILES,
+  groupLogRank,
   kaplanMeierFromCounts,
   shareByHorizon,
+  survivalQuantiles,
+  type AttributeKey,
   type ConfidenceInterval,
   type GroupKey,
   type HorizonShare,
+  type IncidenceRow,
   type KaplanMeierRow,
+  type StratifiedLogRank,
   type TimeToEventGroup,
   type TimeToEventResult,
 } from '@kedja/analytics';
@@ -21,6 +28,34 @@ export interface ControlledHorizon {
   readonly suppressed?: true;
 }
 
+/** One cause's cumulative incidence as released (see releasedIncidence). */
+export interface ControlledIncidence {
+  readonly cause: string;
+  readonly events: number | null;
+  /** Released steps: the Kaplan–Meier curve's released steps, pooled further until every cause's exits and the censorings are 0 or at least k. */
+  readonly curve: IncidenceRow[];
+  readonly horizons: ControlledHorizon[];
+  readonly suppressed?: true;
+  readonly suppressedFields?: string[];
+}
+
+/**
+ * The log-rank test as released: run on the released curves of the groups that have one (each
+ * group's released steps, those after its curve censored at its last step), so that it is a
+ * function of published counts alone; a group without a released curve is left out of it, its
+ * observed and expected null, and the test carries "suppressed": true.
+ */
+export interface ControlledLogRank {
+  readonly observed: (number | null)[];
+  readonly expected: (number | null)[];
+  readonly chiSquare: number | null;
+  readonly df: number;
+  readonly p: number | null;
+  readonly stratified?: StratifiedLogRank[];
+  readonly suppressed?: true;
+  readonly suppressedFields?: string[];
+}
+
 export interface ControlledGroup {
   readonly key: GroupKey;
   readonly n: number | null;
@@ -31,6 +66,8 @@ export interface ControlledGroup {
   /** Released steps: each has 0 or at least k events and censorings, and leaves 0 or at least k at risk. */
   readonly curve: KaplanMeierRow[];
   readonly horizons: ControlledHorizon[];
+  /** Only with `competing`: the cause `to` first, then the competing causes in order. */
+  readonly cumulativeIncidence?: ControlledIncidence[];
   /** Present when any value of the group is withheld; `suppressedFields` names them. */
   readonly suppressed?: true;
   readonly suppressedFields?: string[];
@@ -40,10 +77,43 @@ export interface ControlledTimeToEvent {
   readonly asOf: string;
   readonly disclosure: DisclosureNote;
   readonly groups: ControlledGroup[];
+  /** Only with groupBy. */
+  readonly logRank?: ControlledLogRank;
 }
 
-// The same slack as the estimator's median: a product of fractions that is one half on paper.
-const HALF = 0.5 + 1e-12;
+interface Pool {
+  /** Indexes into the estimator's curve: the first and last step pooled. */
+  readonly first: number;
+  readonly last: number;
+  readonly day: number;
+  readonly atRisk: number;
+  readonly events: number;
+  readonly censored: number;
+}
+
+const ok = (x: number, k: number) => x === 0 || x >= k;
+
+function pools(curve: readonly KaplanMeierRow[], k: number): Pool[] {
+  const out: Pool[] = [];
+  let first = -1;
+  let events = 0;
+  let censored = 0;
+  for (let i = 0; i < curve.length; i++) {
+    const row = curve[i];
+    if (row.atRisk < k) break;
+    if (first < 0) first = i;
+    events += row.events;
+    censored += row.censored;
+    const remaining = row.atRisk - row.events - row.censored;
+    if (ok(events, k) && ok(censored, k) && ok(remaining, k) && events + censored > 0) {
+      out.push({ first, last: i, day: row.day, atRisk: curve[first].atRisk, events, censored });
+      first = -1;
+      events = 0;
+      censored = 0;
+    }
+  }
+  return out;
+}
 
 /**
  * The Kaplan–Meier curve as it may be released: consecutive steps are pooled until the pool holds
@@ -61,24 +131,10 @@ const HALF = 0.5 + 1e-12;
  * where a pooled step has no censoring the two agree exactly.
  */
 export function releasedCurve(curve: readonly KaplanMeierRow[], k: number): KaplanMeierRow[] {
-  const pooled: Array<{ day: number; atRisk: number; events: number; censored: number }> = [];
-  let startAtRisk = -1;
-  let events = 0;
-  let censored = 0;
-  for (const row of curve) {
-    if (row.atRisk < k) break;
-    if (startAtRisk < 0) startAtRisk = row.atRisk;
-    events += row.events;
-    censored += row.censored;
-    const remaining = row.atRisk - row.events - row.censored;
-    const ok = (x: number) => x === 0 || x >= k;
-    if (ok(events) && ok(censored) && ok(remaining) && events + censored > 0) {
-      pooled.push({ day: row.day, atRisk: startAtRisk, events, censored });
-      startAtRisk = -1;
-      events = 0;
-      censored = 0;
-    }
-  }
+  return estimatePools(pools(curve, k));
+}
+
+function estimatePools(pooled: readonly Pool[]): KaplanMeierRow[] {
   if (pooled.length === 0) return [];
   // Those still at risk after the last released step count as censored there (after its events),
   // so that the estimator sees the released numbers at risk.
@@ -92,14 +148,97 @@ export function releasedCurve(curve: readonly KaplanMeierRow[], k: number): Kapl
   return pooled.map((p, i) => ({ ...estimate[i], atRisk: p.atRisk, events: p.events, censored: p.censored }));
 }
 
+/** The released cumulative incidences of one group: one curve per cause, all on the same steps. */
+export interface ReleasedIncidence {
+  readonly curves: IncidenceRow[][];
+  /** Exits by each cause on the released steps. */
+  readonly events: number[];
+  /** Censorings (not competing exits) on the released steps. */
+  readonly censored: number;
+  /** Nobody is left after the last released step and none of its exits is a censoring: every horizon past it is known. */
+  readonly allLeft: boolean;
+}
+
+/**
+ * The cumulative incidence curves as they may be released. Their steps are the released
+ * Kaplan–Meier steps (of the same answer), pooled further until each cause's exits and the
+ * censorings in a step are 0 or at least k; so every number at risk on them is one the
+ * Kaplan–Meier curve publishes (no new difference), no step shows 1 to k − 1 exits by a cause, and
+ * the split of the Kaplan–Meier curve's censorings into competing exits and censorings is shown
+ * only in counts of 0 or at least k. The curves stop with the last such step. The estimate on a
+ * released step (incidence, standard error, band) is Aalen–Johansen on the pooled counts, as for
+ * the Kaplan–Meier curve, so it is a function of the published counts alone.
+ */
+export function releasedIncidence(curve: readonly KaplanMeierRow[], causes: readonly { readonly curve: readonly IncidenceRow[] }[], k: number): ReleasedIncidence {
+  const m = causes.length;
+  for (const c of causes) {
+    if (c.curve.length !== curve.length || c.curve.some((r, i) => r.day !== curve[i].day)) throw new Error('the incidence curves and the Kaplan–Meier curve must be on the same days');
+  }
+  const released: Array<{ day: number; atRisk: number; events: number[]; censored: number }> = [];
+  let atRisk = -1;
+  let events = new Array<number>(m).fill(0);
+  let censored = 0;
+  for (const p of pools(curve, k)) {
+    if (atRisk < 0) atRisk = p.atRisk;
+    for (let i = p.first; i <= p.last; i++) {
+      let competing = 0;
+      for (let j = 0; j < m; j++) {
+        events[j] += causes[j].curve[i].events;
+        if (j > 0) competing += causes[j].curve[i].events;
+      }
+      // The Kaplan–Meier curve counts a competing exit as censored.
+      censored += curve[i].censored - competing;
+    }
+    if (events.every((e) => ok(e, k)) && ok(censored, k)) {
+      released.push({ day: p.day, atRisk, events, censored });
+      atRisk = -1;
+      events = new Array<number>(m).fill(0);
+      censored = 0;
+    }
+  }
+  if (released.length === 0) return { curves: causes.map(() => []), events: new Array<number>(m).fill(0), censored: 0, allLeft: false };
+  const last = released[released.length - 1];
+  const after = last.atRisk - last.events.reduce((a, b) => a + b, 0) - last.censored;
+  const aj = aalenJohansen(
+    released.map((r) => r.day),
+    causes.map((_, j) => released.map((r) => r.events[j])),
+    released.map((r, i) => r.censored + (i === released.length - 1 ? after : 0)),
+  );
+  return {
+    curves: aj.causes.map((c, j) => c.curve.map((row, i) => ({ ...row, atRisk: released[i].atRisk, events: released[i].events[j] }))),
+    events: causes.map((_, j) => released.reduce((s, r) => s + r.events[j], 0)),
+    censored: released.reduce((s, r) => s + r.censored, 0),
+    allLeft: after === 0 && last.censored === 0,
+  };
+}
+
 interface Released {
   readonly group: TimeToEventGroup;
   readonly curve: KaplanMeierRow[];
   readonly releasedEvents: number;
   readonly releasedCensored: number;
+  /** Only with `competing`. */
+  readonly incidence: ReleasedIncidence | null;
 }
 
-const groupIds = (i: number) => ({ n: `g${i}.n`, e: `g${i}.e`, c: `g${i}.c`, ar: `g${i}.ar`, re: `g${i}.re`, rc: `g${i}.rc`, te: `g${i}.te`, tc: `g${i}.tc` });
+const groupIds = (i: number) => ({
+  n: `g${i}.n`,
+  e: `g${i}.e`,
+  c: `g${i}.c`,
+  ar: `g${i}.ar`,
+  re: `g${i}.re`,
+  rc: `g${i}.rc`,
+  te: `g${i}.te`,
+  tc: `g${i}.tc`,
+  // Competing risks: the censorings that are not competing exits, the first number at risk of the
+  // incidence curves, and those curves' censorings with the part after them.
+  cc: `g${i}.cc`,
+  iar: `g${i}.iar`,
+  irc: `g${i}.irc`,
+  itc: `g${i}.itc`,
+});
+/** Per cause j of a group (0 is `to`, whose total is the group's events): its total, its exits on the released incidence curve, and after it. */
+const causeIds = (prefix: string, i: number, j: number) => ({ total: j === 0 ? `${prefix}g${i}.e` : `${prefix}g${i}.k${j}`, released: `${prefix}g${i}.ir${j}`, tail: `${prefix}g${i}.it${j}` });
 
 /**
  * Cells and constraints of one time-to-event answer: per group n = events + censored, events =
@@ -110,17 +249,23 @@ const groupIds = (i: number) => ({ n: `g${i}.n`, e: `g${i}.e`, c: `g${i}.c`, ar:
  */
 export function addTimeToEventCells(table: SuppressionTable, prefix: string, released: readonly Released[], groupBy: readonly string[]): void {
   const ids = released.map((_, i) => prefixed(prefix, groupIds(i)));
+  const causeCount = released[0]?.incidence?.curves.length ?? 0;
+  const causes = (i: number) => Array.from({ length: causeCount }, (_, j) => causeIds(prefix, i, j));
   released.forEach((r, i) => {
     const id = ids[i];
-    const whole = [id.n, id.e, id.c, id.ar, id.re, id.rc];
+    const cs = causes(i);
+    const competingTotals = cs.slice(1).map((c) => c.total);
+    // All the group's curves (Kaplan–Meier and incidences) are released or withheld together.
+    const curve = [id.ar, id.re, id.rc, id.iar, id.irc, ...cs.map((c) => c.released)];
+    const whole = [id.n, id.e, id.c, ...competingTotals, ...curve];
     const { n, events, censored } = r.group;
     table.cell(id.n, { value: n, kind: 'published', cost: 1, bundle: whole });
     table.cell(id.e, { value: events, kind: 'published', cost: 0, bundle: [id.c] });
     table.cell(id.c, { value: censored, kind: 'published', cost: 0, bundle: [id.e] });
     table.sum(id.n, [id.e, id.c]);
+    if (r.incidence !== null) addIncidenceCells(table, id, cs, r, curve);
     if (r.curve.length > 0) {
       // The curve goes with its first number at risk (= n); withholding it drops the whole curve.
-      const curve = [id.ar, id.re, id.rc];
       table.cell(id.ar, { value: r.curve[0].atRisk, kind: 'published', cost: 2, bundle: curve });
       table.cell(id.re, { value: r.releasedEvents, kind: 'published', cost: 2, bundle: curve });
       table.cell(id.rc, { value: r.releasedCensored, kind: 'published', cost: 2, bundle: curve });
@@ -156,7 +301,53 @@ export function addTimeToEventCells(table: SuppressionTable, prefix: string, rel
           members.map((i) => ids[i][measure]),
         );
       }
+      // Each competing cause's exits, as the answer with the smaller groupBy publishes them.
+      for (let j = 1; j < causeCount; j++) {
+        const id = `${prefix}m${mask}:${key}.k${j}`;
+        table.cell(id, { value: members.reduce((s, i) => s + (released[i].group.cumulativeIncidence?.[j]?.events ?? 0), 0), kind: 'external' });
+        table.sum(
+          id,
+          members.map((i) => causes(i)[j].total),
+        );
+      }
     }
+  }
+}
+
+/**
+ * A group's competing risks as cells: each competing cause's exits (published) and the censorings
+ * that are not competing exits (implicit) make up the group's censored; each cause's exits and the
+ * censorings are those on the released incidence curves plus those after them.
+ */
+function addIncidenceCells(
+  table: SuppressionTable,
+  id: ReturnType<typeof groupIds>,
+  cs: ReadonlyArray<ReturnType<typeof causeIds>>,
+  r: Released,
+  curve: readonly string[],
+): void {
+  const inc = r.incidence!;
+  const raw = r.group.cumulativeIncidence ?? [];
+  const totals = cs.map((_, j) => raw[j]?.events ?? 0);
+  const onlyCensored = r.group.censored - totals.slice(1).reduce((a, b) => a + b, 0);
+  cs.forEach((c, j) => {
+    if (j > 0) table.cell(c.total, { value: totals[j], kind: 'published', cost: 0 });
+    table.cell(c.tail, { value: totals[j] - inc.events[j], kind: 'implicit' });
+    table.sum(c.total, [c.released, c.tail]);
+  });
+  table.cell(id.cc, { value: onlyCensored, kind: 'implicit' });
+  table.cell(id.itc, { value: onlyCensored - inc.censored, kind: 'implicit' });
+  table.sum(id.c, [id.cc, ...cs.slice(1).map((c) => c.total)]);
+  table.sum(id.cc, [id.irc, id.itc]);
+  if (inc.curves[0].length > 0) {
+    table.cell(id.iar, { value: inc.curves[0][0].atRisk, kind: 'published', cost: 2, bundle: curve });
+    table.sum(id.n, [id.iar]);
+    cs.forEach((c, j) => table.cell(c.released, { value: inc.events[j], kind: 'published', cost: 2, bundle: curve }));
+    // Not a field of the answer, but the differences of its numbers at risk give it.
+    table.cell(id.irc, { value: inc.censored, kind: 'published', cost: 2, bundle: curve });
+  } else {
+    for (const c of cs) table.cell(c.released, { value: 0, kind: 'external' });
+    table.cell(id.irc, { value: 0, kind: 'external' });
   }
 }
 
@@ -172,6 +363,7 @@ export function releaseGroups(result: TimeToEventResult, k: number): Released[] 
       curve,
       releasedEvents: curve.reduce((s, r) => s + r.events, 0),
       releasedCensored: curve.reduce((s, r) => s + r.censored, 0),
+      incidence: group.cumulativeIncidence === undefined ? null : releasedIncidence(group.curve, group.cumulativeIncidence, k),
     };
   });
 }
@@ -192,11 +384,14 @@ export function controlledGroup(prefix: string, i: number, r: Released, hidden: 
   const curve = whole || hidden.has(id.ar) ? [] : r.curve;
   // A curve that is pooled or cut still shows only true steps; one with no step left is withheld.
   if (curve.length === 0 && g.curve.length > 0) fields.push('curve');
-  const median = firstAtOrBelowHalf(curve, (row) => row.survival);
-  const lower = firstAtOrBelowHalf(curve, (row) => row.lower);
-  const upper = firstAtOrBelowHalf(curve, (row) => row.upper);
-  // Read off the released curve, a median can be later than the estimator's (its step was pooled);
-  // it is withheld only when the released curve never gets there.
+  // R's quantile.survfit (the estimator's own rule, @kedja/analytics quantile.ts) applied to the
+  // released curve: a median can be later than the estimator's (its step was pooled), or the
+  // midpoint of a released flat at one half; it is withheld only when the released curve never
+  // gets there.
+  const q = survivalQuantiles(curve, DEFAULT_QUANTILES)[DEFAULT_QUANTILES.indexOf(0.5)];
+  const median = q.time;
+  const lower = q.lower;
+  const upper = q.upper;
   if (median === null && g.median !== null) fields.push('median');
   if ((lower === null && g.medianCi.lower !== null) || (upper === null && g.medianCi.upper !== null)) fields.push('medianCi');
   const raw = g.horizons;
@@ -207,6 +402,8 @@ export function controlledGroup(prefix: string, i: number, r: Released, hidden: 
     return share === null && h.share !== null ? { day: h.day, share: null, suppressed: true } : { day: h.day, share };
   });
   if (horizons.some((h) => h.suppressed)) fields.push('horizons');
+  const incidence = g.cumulativeIncidence === undefined ? undefined : controlledIncidence(prefix, i, r, hidden, whole || eventsHidden, curve.length === 0);
+  if (incidence?.some((c) => c.suppressed)) fields.push('cumulativeIncidence');
   const base = {
     key: g.key,
     n: whole ? null : g.n,
@@ -216,13 +413,65 @@ export function controlledGroup(prefix: string, i: number, r: Released, hidden: 
     medianCi: { lower, upper },
     curve,
     horizons,
+    ...(incidence === undefined ? {} : { cumulativeIncidence: incidence }),
   };
   return fields.length > 0 ? { ...base, suppressed: true, suppressedFields: fields } : base;
 }
 
-function firstAtOrBelowHalf(curve: readonly KaplanMeierRow[], pick: (row: KaplanMeierRow) => number): number | null {
-  for (const row of curve) if (pick(row) <= HALF) return row.day;
-  return null;
+/**
+ * The group's cumulative incidences as released: each cause's exits unless withheld (the `to`
+ * cause's are the group's events), the released incidence curves unless the group's curves are
+ * withheld, and the horizon incidences read off those curves (past them null, "suppressed" where
+ * the estimator had a value).
+ */
+function controlledIncidence(prefix: string, i: number, r: Released, hidden: ReadonlySet<string>, toHidden: boolean, curvesHidden: boolean): ControlledIncidence[] {
+  const inc = r.incidence!;
+  const wholeHidden = hidden.has(prefixed(prefix, groupIds(i)).n);
+  return (r.group.cumulativeIncidence ?? []).map((raw, j) => {
+    const fields: string[] = [];
+    const eventsHidden = j === 0 ? toHidden : wholeHidden || hidden.has(causeIds(prefix, i, j).total);
+    if (eventsHidden) fields.push('events');
+    const curve = curvesHidden ? [] : inc.curves[j];
+    if (curve.length === 0 && raw.curve.length > 0) fields.push('curve');
+    const lastDay = curve.length > 0 ? curve[curve.length - 1].day : -Infinity;
+    const horizons = raw.horizons.map((h): ControlledHorizon => {
+      let share: number | null = null;
+      if (curve.length > 0 && (h.day <= lastDay || inc.allLeft)) {
+        share = 0;
+        for (const row of curve) if (row.day <= h.day) share = row.incidence;
+      }
+      return share === null && h.share !== null ? { day: h.day, share: null, suppressed: true } : { day: h.day, share };
+    });
+    if (horizons.some((h) => h.suppressed)) fields.push('horizons');
+    const base = { cause: raw.cause, events: eventsHidden ? null : raw.events, curve, horizons };
+    return fields.length > 0 ? { ...base, suppressed: true as const, suppressedFields: fields } : base;
+  });
+}
+
+/** The log-rank test on the released curves (see ControlledLogRank). */
+function releasedLogRank(groups: readonly ControlledGroup[], groupBy: readonly string[]): ControlledLogRank {
+  const inTest = groups.map((g, i) => ({ g, i })).filter(({ g }) => g.curve.length > 0);
+  const test = groupLogRank(
+    inTest.map(({ g }) => {
+      const last = g.curve.length - 1;
+      return {
+        key: g.key,
+        times: g.curve.map((row) => row.day),
+        events: g.curve.map((row) => row.events),
+        // Those after the released curve are censored at its last step, as its estimate has them.
+        censored: g.curve.map((row, j) => row.censored + (j === last ? row.atRisk - row.events - row.censored : 0)),
+      };
+    }),
+    groupBy as AttributeKey[],
+  );
+  const observed: (number | null)[] = groups.map(() => null);
+  const expected: (number | null)[] = groups.map(() => null);
+  inTest.forEach(({ i }, j) => {
+    observed[i] = test.observed[j];
+    expected[i] = test.expected[j];
+  });
+  const base = { observed, expected, chiSquare: test.chiSquare, df: test.df, p: test.p, ...(test.stratified ? { stratified: test.stratified } : {}) };
+  return inTest.length < groups.length ? { ...base, suppressed: true, suppressedFields: ['observed', 'expected'] } : base;
 }
 
 /**
@@ -237,5 +486,7 @@ export function controlTimeToEvent(result: TimeToEventResult, groupBy: readonly 
   const table = new SuppressionTable();
   addTimeToEventCells(table, '', released, groupBy);
   const hidden = table.solve(k);
-  return { asOf: result.asOf, disclosure: { minCell: k }, groups: released.map((r, i) => controlledGroup('', i, r, hidden)) };
+  const groups = released.map((r, i) => controlledGroup('', i, r, hidden));
+  const answer = { asOf: result.asOf, disclosure: { minCell: k }, groups };
+  return result.logRank === undefined ? answer : { ...answer, logRank: releasedLogRank(groups, groupBy) };
 }
