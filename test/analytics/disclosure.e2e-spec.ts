@@ -19,7 +19,8 @@ import { describeEachStore, startTestApp, type StoreKind, type TestApp } from '.
  * routes, municipalities of Västernorrland, permits and jobs reported on time or years late,
  * closures) which are imported through POST /v1/events, and questions (groupBy, cohort, asOf);
  * every answer of POST /v1/analytics/time-to-event, .../compare and the county overview is then
- * attacked by differencing (libs/access/src/disclosure/testing/attacker.ts) against the true
+ * attacked by differencing (libs/access/src/disclosure/testing/attacker.ts: counts, curves, with
+ * `competing` the cumulative incidences per cause, with groupBy the log-rank test) against the true
  * numbers, read from the store without control. Runs with KEDJA_MIN_CELL 3, 5 and 10, on SQLite
  * and PostgreSQL. The store grows from run to run, so each run sees a larger population.
  */
@@ -91,6 +92,8 @@ const question = fc.record({
   groupBy: fc.subarray([...GROUP_BY], { maxLength: 3 }),
   asOf: fc.option(fc.integer({ min: 900, max: 3000 }).map((d) => at(d).slice(0, 10))),
   cohort: fc.option(fc.constantFrom({ year: [2015, 2016] }, { route: 'asylum' }, { gender: ['female', 'male'] })),
+  // Leaving Sweden (the generated closures) as a competing exit: cumulative incidences per cause.
+  competing: fc.boolean(),
 });
 type Question = typeof question extends fc.Arbitrary<infer T> ? T : never;
 
@@ -101,6 +104,7 @@ function body(q: Question): Record<string, unknown> {
     ...(q.groupBy.length > 0 ? { groupBy: q.groupBy } : {}),
     ...(q.asOf !== null ? { asOf: q.asOf } : {}),
     ...(q.cohort !== null ? { cohort: q.cohort } : {}),
+    ...(q.competing && q.to === 'EmploymentStarted' ? { competing: ['left-sweden'] } : {}),
   };
 }
 
@@ -162,7 +166,9 @@ for (const k of [3, 5, 10]) {
             expect(response.status).toBe(200);
             const raw = await truth(app, b);
             const groups = response.body.groups as AttackedGroup[];
-            expect(attackTimeToEvent(groups, raw.groups, q.groupBy, k)).toEqual([]);
+            expect(attackTimeToEvent(groups, raw.groups, q.groupBy, k, { logRank: response.body.logRank })).toEqual([]);
+            if (b.competing) expect(groups.every((g) => g.cumulativeIncidence?.length === 2)).toBe(true);
+            expect(response.body.logRank === undefined).toBe(q.groupBy.length === 0);
             // Exactly the estimator's answer under control: nothing else is released.
             const expected = JSON.parse(JSON.stringify(controlTimeToEvent(raw, q.groupBy, k)));
             expect({ ...response.body, asOf: expected.asOf }).toEqual(expected);

@@ -160,6 +160,8 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
       [{ ...QUESTION, asOf: '2019-12-31' }, ['gender']],
       [{ ...QUESTION, cohort: { year: 2016, gender: 'male' }, groupBy: undefined, asOf: '2016-10-20T12:00:00+02:00' }, []],
       [{ from: 'ResidencePermitGranted', to: ['EmploymentStarted', 'BusinessStarted'], groupBy: ['year'], horizons: [100, 200] }, ['year']],
+      [{ ...QUESTION, competing: ['left-sweden'] }, ['gender']],
+      [{ ...QUESTION, groupBy: undefined, competing: ['left-sweden'] }, []],
     ];
     for (const [question, groupBy] of questions) {
       const response = await ask(question);
@@ -305,7 +307,7 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
   });
 
   it('gives cumulative incidences when people can leave in other ways (leaving Sweden competes with work)', async () => {
-    const response = await ask({ ...QUESTION, asOf: '2019-12-31', competing: ['left-sweden'] });
+    const response = await raw({ ...QUESTION, asOf: '2019-12-31', competing: ['left-sweden'] });
     expect(response.status).toBe(200);
     const { female, male } = byGender(response.body.groups as Group[]);
     for (const g of [female, male]) {
@@ -321,14 +323,30 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
     // Women: work at 184 (1 of 6), then leaving Sweden at 365 along with a job there.
     expect(female.cumulativeIncidence![0].curve[0]).toMatchObject({ day: 184, atRisk: 6, events: 1 });
     expect(female.cumulativeIncidence![0].curve[0].incidence).toBeCloseTo(1 / 6, 12);
+    // Over HTTP, under control: groups of 6 and 4, so every cause's exits and every curve are withheld.
+    const controlled = await ask({ ...QUESTION, asOf: '2019-12-31', competing: ['left-sweden'] });
+    for (const g of controlled.body.groups as Group[]) {
+      expect(g.cumulativeIncidence!.map((c) => [c.cause, c.events, c.curve.length])).toEqual([
+        ['to', null, 0],
+        ['left-sweden', null, 0],
+      ]);
+    }
+    // Ungrouped, the 10: 2 left Sweden, withheld; the incidence curves stop before it.
+    const all = await ask({ ...QUESTION, groupBy: undefined, asOf: '2019-12-31', competing: ['left-sweden'] });
+    const [work, left] = all.body.groups[0].cumulativeIncidence as NonNullable<Group['cumulativeIncidence']>;
+    expect(left.events).toBeNull();
+    for (const c of [work, left]) for (const row of c.curve) expect(row.events === 0 || row.events >= 5).toBe(true);
   });
 
   it('compares the groups by the log-rank test when grouped, and not otherwise', async () => {
-    const grouped = await ask({ ...QUESTION, asOf: '2019-12-31' });
-    expect(grouped.body.logRank).toMatchObject({ df: 1, observed: [3, 2] });
-    expect(grouped.body.logRank.chiSquare).toBeGreaterThanOrEqual(0);
-    expect(grouped.body.logRank.p).toBeGreaterThan(0);
-    expect(grouped.body.logRank.p).toBeLessThanOrEqual(1);
+    const grouped = (await raw({ ...QUESTION, asOf: '2019-12-31' })).result;
+    expect(grouped.logRank).toMatchObject({ df: 1, observed: [3, 2] });
+    expect(grouped.logRank!.chiSquare).toBeGreaterThanOrEqual(0);
+    expect(grouped.logRank!.p).toBeGreaterThan(0);
+    expect(grouped.logRank!.p).toBeLessThanOrEqual(1);
+    // Over HTTP both groups (6 and 4) are withheld: neither is in the test, so there is none.
+    const controlled = await ask({ ...QUESTION, asOf: '2019-12-31' });
+    expect(controlled.body.logRank).toMatchObject({ observed: [null, null], expected: [null, null], chiSquare: null, df: 0, p: null, suppressed: true });
     const { groupBy: _, ...ungrouped } = QUESTION;
     expect((await ask(ungrouped)).body.logRank).toBeUndefined();
   });

@@ -38,8 +38,15 @@ export const DISCLOSURE_RULE =
   'survival, variance and band are the Kaplan–Meier estimate on those pooled counts (durations rounded up to the released day), so every ' +
   'number on the curve follows from the published counts alone. The curve stops before the first step with fewer than k at risk. So no step ' +
   'shows one event on a day, and no difference of published numbers at risk is 1 to k − 1. ' +
-  '(4) Statistics: median, its interval and horizon shares are read off the released curve (a median can be later than the unpooled ' +
-  'estimate; a horizon past the released curve is `null` with `"suppressed": true`); a withheld group has none. In the county overview a ' +
+  '(4) Statistics: median, its interval and horizon shares are read off the released curve (the median and its interval by R\'s ' +
+  'quantile.survfit on the released curve, so a median can be later than the unpooled estimate; a horizon past the released curve is ' +
+  '`null` with `"suppressed": true`); a withheld group has none. ' +
+  '(5) Competing risks: each cause\'s exits are counts as above (censored = censorings + competing exits, with marginal totals); the ' +
+  'cumulative incidence curves are on the released Kaplan–Meier steps pooled further until every cause\'s exits and the censorings of a ' +
+  'step are 0 or at least k, with Aalen–Johansen on the pooled counts, and stop with the last such step. ' +
+  '(6) The log-rank test (and each stratified test) is run on the released curves of the groups that have one (those after a curve ' +
+  'censored at its end), so it follows from published numbers; a group without a released curve is left out (observed and expected ' +
+  'null, the test `"suppressed": true`). In the county overview a ' +
   'median needs at least k people behind it, and open gaps are withheld when they are 1 to k − 1 gaps or belong to 1 to k − 1 people. ' +
   'Limits: one answer is controlled against itself and the marginal totals of the same question; answers to different cohorts or asOf ' +
   'values can still be differenced against each other.';
@@ -136,7 +143,11 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
                             "Days, as R's quantile.survfit reads the released curve: the first day with S ≤ 0.5, or the midpoint of a flat exactly at 0.5 (so it can end in .5); null if not reached",
                         },
                         suppressed: { type: 'boolean', enum: [true], description: 'Present when any value of the group is withheld' },
-                        suppressedFields: { type: 'array', items: { type: 'string' }, description: 'The withheld fields: n, events, censored, curve, median, medianCi, horizons' },
+                        suppressedFields: {
+                          type: 'array',
+                          items: { type: 'string' },
+                          description: 'The withheld fields: n, events, censored, curve, median, medianCi, horizons, cumulativeIncidence',
+                        },
                         medianCi: { ...interval, description: '95%, the same rule on the released log-log band (Brookmeyer–Crowley); a null bound is not reached' },
                         curve: {
                           type: 'array',
@@ -160,9 +171,12 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
                             type: 'object',
                             properties: {
                               cause: { type: 'string' },
-                              events: { type: 'integer' },
+                              events: { type: ['integer', 'null'], description: 'null when withheld; for `to` the group\'s events' },
+                              suppressed: { type: 'boolean', enum: [true] },
+                              suppressedFields: { type: 'array', items: { type: 'string' }, description: 'events, curve, horizons' },
                               curve: {
                                 type: 'array',
+                                description: 'Released steps (see the disclosure rule, 5); the estimate is Aalen–Johansen on their counts',
                                 items: {
                                   type: 'object',
                                   properties: {
@@ -185,11 +199,18 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
                   },
                   logRank: {
                     type: 'object',
-                    description: "Only with groupBy: the log-rank test of equal hazards across the groups (R's survdiff)",
+                    description:
+                      "Only with groupBy: the log-rank test of equal hazards across the groups (R's survdiff), run on the released curves of the groups that have one (disclosure rule, 6)",
                     properties: {
                       ...logRankStatistic,
-                      observed: { type: 'array', items: { type: 'integer' }, description: 'events per group, in the order of `groups`' },
-                      expected: { type: 'array', items: { type: 'number' } },
+                      observed: {
+                        type: 'array',
+                        items: { type: ['integer', 'null'] },
+                        description: 'events on each group\'s released curve, in the order of `groups`; null for a group left out of the test',
+                      },
+                      expected: { type: 'array', items: { type: ['number', 'null'] } },
+                      suppressed: { type: 'boolean', enum: [true], description: 'Present when a group is left out of the test' },
+                      suppressedFields: { type: 'array', items: { type: 'string' } },
                       stratified: {
                         type: 'array',
                         description: 'With several groupBy attributes: each one tested within the strata of the others',
@@ -240,6 +261,12 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
                 cohort: { type: 'object', description: 'As for POST /v1/analytics/time-to-event' },
                 groupBy: oneOrMany({ type: 'string', enum: [...ATTRIBUTE_KEYS] }),
                 horizons: { type: 'array', items: { type: 'integer', minimum: 0, maximum: 36500 }, minItems: 1, maxItems: 50 },
+                competing: {
+                  type: 'array',
+                  description:
+                    'As for POST /v1/analytics/time-to-event: competing exits end episodes (and censor the curve). Each side is controlled as that ' +
+                    'answer with its cause counts is; the comparison itself carries no incidences',
+                },
                 asOf: {
                   type: 'object',
                   additionalProperties: false,

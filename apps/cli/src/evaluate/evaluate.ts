@@ -84,14 +84,52 @@ export function formatTable(result: ControlledTimeToEvent): string {
   ]);
   const widths = header.map((_, i) => Math.max(header[i].length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const footnote = result.groups.some((g) => g.suppressed) ? `* withheld: would describe fewer than ${result.disclosure.minCell} people (KEDJA_MIN_CELL)\n` : '';
-  return `as of ${result.asOf}\n${[header, ...lines].map(render).join('\n')}\n${footnote}`;
+  const withheldAny = result.groups.some((g) => g.suppressed) || result.logRank?.suppressed === true;
+  const footnote = withheldAny ? `* withheld: would describe fewer than ${result.disclosure.minCell} people (KEDJA_MIN_CELL)\n` : '';
+  return `as of ${result.asOf}\n${[header, ...lines].map(render).join('\n')}\n${formatIncidence(result, horizons)}${formatLogRank(result)}${footnote}`;
 }
 
-/** One row per group; withheld values are empty and the row's `suppressed` column names them. */
+/** The released cumulative incidences, one line per group and cause (withheld exits and shares as `*`). */
+function formatIncidence(result: ControlledTimeToEvent, horizons: readonly number[]): string {
+  if (!result.groups.some((g) => g.cumulativeIncidence)) return '';
+  const header = ['cumulative incidence', 'cause', 'events', ...horizons.map((d) => `by ${d} d`)];
+  const lines = result.groups.flatMap((g) =>
+    (g.cumulativeIncidence ?? []).map((c) => [
+      groupLabel(g),
+      c.cause,
+      cell(c.events, c.suppressedFields?.includes('events') ?? false),
+      ...c.horizons.map((h) => (h.suppressed ? '*' : percent(h.share))),
+    ]),
+  );
+  const widths = header.map((_, i) => Math.max(header[i].length, ...lines.map((l) => l[i].length)));
+  const render = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return `\n${[header, ...lines].map(render).join('\n')}\n`;
+}
+
+const statistic = (t: { chiSquare: number | null; df: number; p: number | null }) =>
+  t.chiSquare === null ? `no test (${t.df} df)` : `chi-square ${t.chiSquare.toFixed(3)} on ${t.df} df, p = ${t.p === null ? '–' : t.p.toPrecision(3)}`;
+
+/** The released log-rank test: on the released curves, without the groups that have none. */
+function formatLogRank(result: ControlledTimeToEvent): string {
+  const test = result.logRank;
+  if (!test) return '';
+  const left = result.groups.filter((_, i) => test.observed[i] === null).length;
+  const lines = [`log-rank test across the groups: ${statistic(test)}${left > 0 ? ` (* ${left} withheld group${left === 1 ? '' : 's'} left out)` : ''}`];
+  for (const s of test.stratified ?? []) lines.push(`log-rank test of ${s.by} stratified by ${s.strata.join(', ')}: ${statistic(s)}`);
+  return `\n${lines.join('\n')}\n`;
+}
+
+/**
+ * One row per group; withheld values are empty and the row's `suppressed` column names them.
+ * With competing causes each cause adds its exits and incidence by each horizon
+ * (`events:<cause>`, `incidence<day>:<cause>`), and `cumulativeIncidence.<cause>.<field>` in
+ * `suppressed`; the log-rank test is not a per-group value and is in the table and JSON only.
+ */
 export function formatCsv(result: ControlledTimeToEvent, groupBy: readonly string[]): string {
   const horizons = result.groups[0]?.horizons.map((h) => h.day) ?? [];
-  const header = [...groupBy, 'n', 'events', 'censored', 'median', 'medianLower', 'medianUpper', ...horizons.map((d) => `share${d}`), 'asOf', 'suppressed'];
+  const causes = result.groups[0]?.cumulativeIncidence?.map((c) => c.cause) ?? [];
+  const causeHeader = causes.flatMap((c) => [`events:${c}`, ...horizons.map((d) => `incidence${d}:${c}`)]);
+  const header = [...groupBy, 'n', 'events', 'censored', 'median', 'medianLower', 'medianUpper', ...horizons.map((d) => `share${d}`), ...causeHeader, 'asOf', 'suppressed'];
   const rows = result.groups.map((g) => [
     ...groupBy.map((k) => (g.key as Record<string, string | number | null>)[k] ?? null),
     g.n,
@@ -101,8 +139,9 @@ export function formatCsv(result: ControlledTimeToEvent, groupBy: readonly strin
     g.medianCi.lower,
     g.medianCi.upper,
     ...g.horizons.map((h) => h.share),
+    ...(g.cumulativeIncidence ?? []).flatMap((c) => [c.events, ...c.horizons.map((h) => h.share)]),
     result.asOf,
-    (g.suppressedFields ?? []).join(' '),
+    [...(g.suppressedFields ?? []), ...(g.cumulativeIncidence ?? []).flatMap((c) => (c.suppressedFields ?? []).map((f) => `cumulativeIncidence.${c.cause}.${f}`))].join(' '),
   ]);
   return [header, ...rows].map((r) => r.map((c) => csvField(c)).join(',')).join('\r\n') + '\r\n';
 }

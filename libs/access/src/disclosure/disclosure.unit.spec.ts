@@ -328,6 +328,21 @@ describe('disclosure control of cumulative incidences and the log-rank test (pro
     expect(g.suppressedFields).toContain('cumulativeIncidence');
   });
 
+  it('a Kaplan–Meier step of 6 censored (3 left Sweden, 3 withdrawn) is not split on the incidence curves', async () => {
+    const people: Leaver[] = [
+      ...Array.from({ length: 40 }, (_, i) => ({ gender: 'female', route: 'asylum', days: 1 + (i % 4) * 5, exit: 'to' as const })),
+      ...Array.from({ length: 6 }, (_, i) => ({ gender: 'female', route: 'asylum', days: 3, exit: i % 2 === 0 ? ('left-sweden' as const) : ('censored' as const) })),
+      ...Array.from({ length: 8 }, (_, i) => ({ gender: 'female', route: 'asylum', days: 12, exit: i < 5 ? ('left-sweden' as const) : ('censored' as const) })),
+    ];
+    const result = await competingAnswer(people, []);
+    const controlled = controlTimeToEvent(result, [], 5);
+    const [g] = controlled.groups;
+    // The Kaplan–Meier curve shows day 3 (6 censored); the incidence curves pool it with day 12.
+    expect(g.curve.map((r) => [r.day, r.censored])).toContainEqual([3, 6]);
+    expect(g.cumulativeIncidence![1].curve.map((r) => r.day)).not.toContain(3);
+    expect(attackTimeToEvent(controlled.groups, result.groups, [], 5)).toEqual([]);
+  });
+
   it('the log-rank test leaves out a withheld group: its observed and expected are null and the test runs on the others', async () => {
     const people: Leaver[] = [];
     for (const gender of ['female', 'male', 'unspecified']) {
