@@ -479,7 +479,10 @@ function releasedLogRank(groups: readonly ControlledGroup[], groupBy: readonly s
  * 1 to k − 1 people and every derivable one withheld whole, events and censorings withheld where
  * either (or the part of it after the released curve) is 1 to k − 1, the curve pooled and cut as
  * releasedCurve says, and the median, its interval and the horizon shares read off the released
- * curve only, so that none of them reveals a step the curve does not show.
+ * curve only, so that none of them reveals a step the curve does not show. With `competing`, each
+ * cause's exits are cells of the same table and the incidence curves are releasedIncidence's;
+ * with groupBy, the log-rank test is the one on the released curves (releasedLogRank). Every
+ * statistic of the answer is thus a function of its published counts.
  */
 export function controlTimeToEvent(result: TimeToEventResult, groupBy: readonly string[], k: number): ControlledTimeToEvent {
   const released = releaseGroups(result, k);
