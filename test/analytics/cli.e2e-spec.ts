@@ -66,38 +66,48 @@ describeEachStore('kedja evaluate and kedja export', (kind: StoreKind) => {
     expect(JSON.parse(printed)).toEqual(api.body);
   });
 
-  it('evaluate prints a table line and a CSV row per group', async () => {
+  it('evaluate prints a table line and a CSV row per group, withheld values as * and empty', async () => {
     const options = { from: 'ResidencePermitGranted', to: ['EmploymentStarted'], cohort: ['year=2016'], groupBy: ['gender'], asOf: '2019-12-31' };
     const table = await evaluate(app.config, { ...options, format: 'table' });
     const lines = table.trimEnd().split('\n');
     expect(lines[0]).toBe('as of 2019-12-31T23:59:59.999Z');
     expect(lines[1]).toMatch(/^group\s+n\s+events\s+censored\s+median days \[95% CI\]\s+by 90 d\s+by 365 d\s+by 730 d$/);
-    expect(lines[2]).toMatch(/^gender=female\s+6\s+3\s+3\s+456 \[/);
-    // S = ½ from day 365 to the end of follow-up at 1247: R's midpoint rule gives 806.
-    expect(lines[3]).toMatch(/^gender=male\s+4\s+2\s+2\s+806 \[.*\]\s+0\.0%\s+50\.0%\s+50\.0%$/);
-    expect(lines[5]).toMatch(/^log-rank test across the groups: chi-square \d+\.\d{3} on 1 df, p = 0\.\d+$/);
+    // 6 women and 4 men: the 4 are withheld, and the 6 with them (10 − 6 = 4 otherwise).
+    expect(lines[2]).toMatch(/^gender=female\s+\*\s+\*\s+\*\s+\* \[/);
+    expect(lines[3]).toMatch(/^gender=male\s+\*\s+\*\s+\*\s+\* \[/);
+    // Neither group has a released curve, so the log-rank test has nothing to compare.
+    expect(lines[5]).toBe('log-rank test across the groups: no test (0 df) (* 2 withheld groups left out)');
+    expect(lines[6]).toBe('* withheld: would describe fewer than 5 people (KEDJA_MIN_CELL)');
+    expect(lines.slice(2).join('\n')).not.toMatch(/\b(456|365|184)\b/);
     const csv = await evaluate(app.config, { ...options, format: 'csv' });
     const rows = csv.trimEnd().split('\r\n').map((l) => l.split(','));
-    expect(rows[0]).toEqual(['gender', 'n', 'events', 'censored', 'median', 'medianLower', 'medianUpper', 'share90', 'share365', 'share730', 'asOf']);
+    expect(rows[0]).toEqual(['gender', 'n', 'events', 'censored', 'median', 'medianLower', 'medianUpper', 'share90', 'share365', 'share730', 'asOf', 'suppressed']);
     expect(rows.slice(1).map((r) => r.slice(0, 5))).toEqual([
-      ['female', '6', '3', '3', '456'],
-      ['male', '4', '2', '2', '806'],
+      ['female', '', '', '', ''],
+      ['male', '', '', '', ''],
     ]);
+    expect(rows[1][11]).toMatch(/^n events censored/);
+    // Ungrouped, the 10 are published: 5 events and 5 censorings by the end of 2019.
+    const all = await evaluate(app.config, { ...options, groupBy: undefined, format: 'csv' });
+    expect(all.trimEnd().split('\r\n')[1].split(',').slice(0, 3)).toEqual(['10', '5', '5']);
   });
 
-  it('evaluate --competing adds cumulative incidences per cause', async () => {
-    const table = await evaluate(app.config, {
-      from: 'ResidencePermitGranted',
-      to: ['EmploymentStarted'],
-      competing: ['left-sweden'],
-      cohort: ['year=2016'],
-      asOf: '2019-12-31',
-    });
+  it('evaluate --competing adds cumulative incidences per cause, under disclosure control', async () => {
+    const options = { from: 'ResidencePermitGranted', to: ['EmploymentStarted'], competing: ['left-sweden'], cohort: ['year=2016'], asOf: '2019-12-31' };
+    const table = await evaluate(app.config, options);
     const lines = table.trimEnd().split('\n');
     const at = lines.findIndex((l) => l.startsWith('cumulative incidence'));
     expect(lines[at]).toMatch(/^cumulative incidence\s+cause\s+events\s+by 90 d\s+by 365 d\s+by 730 d$/);
     expect(lines[at + 1]).toMatch(/^all\s+to\s+5\s/);
-    expect(lines[at + 2]).toMatch(/^all\s+left-sweden\s+2\s/);
+    // 2 of the 10 left Sweden: withheld, and no share of theirs either.
+    expect(lines[at + 2]).toMatch(/^all\s+left-sweden\s+\*\s/);
+    expect(lines[at + 2]).not.toMatch(/\b2\b/);
+    const csv = (await evaluate(app.config, { ...options, format: 'csv' })).trimEnd().split('\r\n').map((l) => l.split(','));
+    const column = (name: string) => csv[0].indexOf(name);
+    expect(csv[0]).toEqual(expect.arrayContaining(['events:to', 'incidence365:to', 'events:left-sweden', 'incidence365:left-sweden']));
+    expect(csv[1][column('events:to')]).toBe('5');
+    expect(csv[1][column('events:left-sweden')]).toBe('');
+    expect(csv[1][column('suppressed')]).toContain('cumulativeIncidence.left-sweden.events');
   });
 
   it('evaluate refuses bad options with the API\'s messages', async () => {

@@ -237,15 +237,20 @@ describeEachStore('views', (kind) => {
       expect(response.status).toBe(200);
       expect(response.body.countyCode).toBe('22');
       const sundsvall = response.body.municipalities.find((m: { municipalityCode: string }) => m.municipalityCode === '2281');
+      // Disclosure control (KEDJA_MIN_CELL 5): the 5 people are published; the 4 received (2
+      // assigned, 2 self-arranged), the 3 assigned, the medians of 4 and the 7 gaps of 3 people are not.
+      expect(response.body.disclosure).toEqual({ minCell: 5 });
       expect(sundsvall).toEqual({
         municipalityCode: '2281', name: 'Sundsvall', people: 5,
-        received: { total: 4, assigned: 2, selfArranged: 2 }, assigned: 3,
-        medianDays: { permitToSettlement: 20, settlementToSfi: 20, settlementToWork: null },
-        openGaps: 7,
+        received: { total: null, assigned: null, selfArranged: null }, assigned: null,
+        medianDays: { permitToSettlement: null, settlementToSfi: null, settlementToWork: null },
+        openGaps: null,
+        suppressed: true,
+        suppressedFields: ['received.total', 'received.assigned', 'received.selfArranged', 'assigned', 'medianDays.permitToSettlement', 'medianDays.settlementToSfi', 'openGaps'],
       });
       const timra = response.body.municipalities.find((m: { municipalityCode: string }) => m.municipalityCode === '2262');
-      expect(timra).toMatchObject({ people: 1, received: { total: 0 }, assigned: 1, openGaps: 2 });
-      expect(response.body.anomalies).toEqual([{ code: 'work-without-settlement', municipalityCode: '2262', count: 1 }]);
+      expect(timra).toMatchObject({ people: null, received: { total: 0 }, assigned: null, openGaps: null, suppressed: true });
+      expect(response.body.anomalies).toEqual([{ code: 'work-without-settlement', municipalityCode: '2262', count: null, suppressed: true }]);
       expect(JSON.stringify(response.body)).not.toContain(ids.waiting);
     });
 

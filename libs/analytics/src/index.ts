@@ -15,6 +15,7 @@ export { buildEpisode, EpisodeEvaluator, type Episode } from './episodes/episode
 export { visibleEvents } from './episodes/visible-events';
 export {
   DEFAULT_HORIZONS,
+  DEFAULT_QUANTILES,
   kaplanMeier,
   kaplanMeierFromCounts,
   shareByHorizon,
@@ -30,7 +31,9 @@ export { chiSquareUpperTail, logRankTest, type LogRankCell, type LogRankTest } f
 export {
   timeToEvent,
   TimeToEventAccumulator,
+  groupLogRank,
   type CumulativeIncidence,
+  type LogRankGroup,
   type GroupKey,
   type LogRankAnswer,
   type StratifiedLogRank,
@@ -38,7 +41,7 @@ export {
   type TimeToEventQuery,
   type TimeToEventResult,
 } from './time-to-event/time-to-event';
-export { compareAsOf, type AsOfComparison, type GroupDifference, type PersonChanges } from './time-to-event/compare-as-of';
+export { compareAsOf, type AsOfComparison, type GroupChanges, type GroupDifference, type PersonChanges } from './time-to-event/compare-as-of';
 export type { Cell, Column, ColumnType, TableSink } from './export/table-sink';
 export { csvField, csvSink } from './export/csv-sink';
 export { parquetSink, type ParquetSinkOptions } from './export/parquet-sink';

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { logFormatFrom, LogFormatError, type LogFormat } from '@kedja/operations';
 import { GAP_CODES } from '../reading/views/read-models';
 import { loadThresholds, thresholdSetting, type GapThresholds } from '../reading/views/thresholds';
+import { DEFAULT_MIN_CELL, MIN_CELL_FLOOR } from '@kedja/access';
 
 /**
  * The one configuration schema, read once at start. A bad setting stops the process with a
@@ -39,6 +40,8 @@ export interface KedjaConfig {
   readonly gapThresholds: GapThresholds;
   /** Culling (gallring): how long audit records and, if set, identifiers after case closure are kept. */
   readonly retention: RetentionConfig;
+  /** Disclosure control: no aggregate describes fewer than this many people (KEDJA_MIN_CELL). */
+  readonly minCell: number;
 }
 
 export interface RetentionConfig {
@@ -175,6 +178,15 @@ function logFormat(env: Env, isTty: boolean): LogFormat {
   }
 }
 
+/** The amendments' floor is not a default one may lower: 1 or 2 would publish single people. */
+function minCell(env: Env): number {
+  const raw = env.KEDJA_MIN_CELL;
+  if (raw !== undefined && raw !== '' && /^\d+$/.test(raw) && Number(raw) < MIN_CELL_FLOOR) {
+    throw new ConfigError(`KEDJA_MIN_CELL cannot be below ${MIN_CELL_FLOOR} (disclosure control of aggregates), got ${raw}`);
+  }
+  return integer(env, 'KEDJA_MIN_CELL', DEFAULT_MIN_CELL, MIN_CELL_FLOOR, 1_000_000);
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd(), isTty = Boolean(process.stdout.isTTY)): KedjaConfig {
   const issuers = parseIssuers(env.KEDJA_ISSUERS);
   const dataDir = path.resolve(cwd, env.KEDJA_DATA_DIR || env.DATA_DIR || './data');
@@ -217,5 +229,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), isTty = 
     dbConnectTimeoutMs: integer(env, 'KEDJA_DB_CONNECT_TIMEOUT', 30, 0, 600) * 1000,
     gapThresholds: gapThresholds(env),
     retention: loadRetention(env),
+    minCell: minCell(env),
   };
 }

@@ -47,6 +47,10 @@ describe('loadConfig', () => {
     [{ KEDJA_SHUTDOWN_TIMEOUT: '0' }, /KEDJA_SHUTDOWN_TIMEOUT/],
     [{ KEDJA_DB_CONNECT_TIMEOUT: 'long' }, /KEDJA_DB_CONNECT_TIMEOUT/],
     [{ KEDJA_PROJECTOR_PORT: '-1' }, /KEDJA_PROJECTOR_PORT/],
+    [{ KEDJA_MIN_CELL: '2' }, /KEDJA_MIN_CELL cannot be below 3/],
+    [{ KEDJA_MIN_CELL: '0' }, /KEDJA_MIN_CELL cannot be below 3/],
+    [{ KEDJA_MIN_CELL: '-5' }, /KEDJA_MIN_CELL/],
+    [{ KEDJA_MIN_CELL: 'five' }, /KEDJA_MIN_CELL/],
   ])('stops on a bad setting %j with a message naming it', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -59,5 +63,11 @@ describe('loadConfig', () => {
     expect(loadConfig({}, '/srv', true).logFormat).toBe('text');
     expect(loadConfig({ KEDJA_LOG_FORMAT: 'json' }, '/srv', true).logFormat).toBe('json');
     expect(loadConfig({}, '/srv').shutdownTimeoutMs).toBe(10_000);
+  });
+
+  it('sets the disclosure threshold from KEDJA_MIN_CELL: 5 by default, 3 at the least', () => {
+    expect(loadConfig({}).minCell).toBe(5);
+    expect(loadConfig({ KEDJA_MIN_CELL: '3' }).minCell).toBe(3);
+    expect(loadConfig({ KEDJA_MIN_CELL: '10' }).minCell).toBe(10);
   });
 });

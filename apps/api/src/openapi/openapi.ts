@@ -3,7 +3,7 @@ import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { EVENT_TYPES, EXAMPLES, EXAMPLE_TIME, eventDataJsonSchema } from '@kedja/chain';
 import { productVersion } from '@kedja/operations';
 import { PROBLEM_CODES } from '../problems/problem';
-import { ANALYTICS_OPENAPI_PATHS } from '../analytics/openapi';
+import { ANALYTICS_OPENAPI_PATHS, DISCLOSURE_RULE } from '../analytics/openapi';
 import { withEdgeRules } from './edge-rules';
 
 /**
@@ -149,7 +149,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
       '/v1/views/establishment': { get: view('listEstablishment', 'Active establishment programme participants: start, planned end, days left, current activities') },
       '/v1/views/municipalities/{kommunkod}/residents': { get: view('listResidents', "The municipality's people and the status of each step (SFI, SO, programme, internship, work)", [{ name: 'kommunkod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}$' } }]) },
       '/v1/views/chain-gaps': { get: view('listChainGaps', 'Open hand-offs past their threshold: person, gap code, since, days open', [{ name: 'gap', in: 'query', schema: { type: 'string', enum: ['permit-to-settlement', 'assignment-to-settlement', 'settlement-to-sfi', 'settlement-to-civic-orientation', 'settlement-to-programme', 'programme-ending-without-outcome', 'programme-without-activity'] } }]) },
-      '/v1/views/counties/{lanskod}/overview': { get: { ...view('getCountyOverview', 'Per municipality of the county: people received (assigned vs self-arranged), median days permit→settlement, settlement→SFI, settlement→work, open gaps; data-quality anomalies for county boards and national agencies', [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }]), parameters: [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }] } },
+      '/v1/views/counties/{lanskod}/overview': { get: { ...view('getCountyOverview', 'Per municipality of the county: people received (assigned vs self-arranged), median days permit→settlement, settlement→SFI, settlement→work, open gaps; data-quality anomalies for county boards and national agencies. Any value may be null under disclosure control, the row (or anomaly) then carrying "suppressed": true and suppressedFields. ' + DISCLOSURE_RULE, [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }]), parameters: [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }] } },
       '/v1/audit': {
         get: {
           operationId: 'listAudit',

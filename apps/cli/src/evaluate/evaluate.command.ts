@@ -19,6 +19,7 @@ export function registerEvaluate(program: Command): void {
     .option('--as-of <time>', 'what was known then: RFC 3339 with offset, or YYYY-MM-DD (end of that day, UTC); default now')
     .option('--horizon <days>', 'share reached by this many days (default 90, 365, 730); repeatable', collect)
     .option('--format <format>', 'table, csv or json (json is the API\'s answer)', 'table')
+    .option('--plot <file.svg>', 'also write the curves with 95% bands and a number-at-risk table as SVG (disclosure-controlled, like every output)')
     .action(async (options: EvaluateOptions) => {
       // Loaded on use: the analytics code would slow every other command's start.
       const { evaluate } = await import('./evaluate');

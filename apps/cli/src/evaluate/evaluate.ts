@@ -1,8 +1,12 @@
-import { csvField, type TimeToEventGroup, type TimeToEventQuery, type TimeToEventResult } from '@kedja/analytics';
+import * as fs from 'node:fs';
+import { controlTimeToEvent, type ControlledGroup, type ControlledTimeToEvent } from '@kedja/access';
+import { csvField, type TimeToEventQuery } from '@kedja/analytics';
 import type { KedjaConfig } from '../../../api/src/config/config';
+import { normaliseGroupByKeys } from '../../../api/src/analytics/time-to-event/group-by';
 import { parseTimeToEventBody } from '../../../api/src/analytics/time-to-event/query';
 import { timeToEventFromProjection } from '../../../api/src/analytics/time-to-event/run';
 import { openAnalyticsSource } from './analytics-source';
+import { groupLabel, plotSvg } from './plot';
 
 export type EvaluateFormat = 'table' | 'csv' | 'json';
 
@@ -15,6 +19,8 @@ export interface EvaluateOptions {
   readonly asOf?: string;
   readonly horizon?: readonly string[];
   readonly format?: string;
+  /** Also write the curves as SVG to this file. */
+  readonly plot?: string;
 }
 
 export class UsageError extends Error {}
@@ -60,34 +66,40 @@ export function queryFromOptions(options: EvaluateOptions, nowMs: number): TimeT
   return parsed.query;
 }
 
-function keyText(group: TimeToEventGroup): string {
-  const entries = Object.entries(group.key);
-  return entries.length === 0 ? 'all' : entries.map(([k, v]) => `${k}=${v ?? '(unknown)'}`).join(' ');
-}
-
 const percent = (share: number | null) => (share === null ? '–' : `${(share * 100).toFixed(1)}%`);
+/** A withheld value prints as `*`, a value that does not exist (no median yet) as `–`. */
+const cell = (value: number | null, withheld: boolean) => (withheld ? '*' : value === null ? '–' : String(value));
+const withheld = (g: ControlledGroup, field: string) => g.suppressedFields?.includes(field) ?? false;
 
-export function formatTable(result: TimeToEventResult): string {
+export function formatTable(result: ControlledTimeToEvent): string {
   const horizons = result.groups[0]?.horizons.map((h) => h.day) ?? [];
   const header = ['group', 'n', 'events', 'censored', 'median days [95% CI]', ...horizons.map((d) => `by ${d} d`)];
   const lines = result.groups.map((g) => [
-    keyText(g),
-    String(g.n),
-    String(g.events),
-    String(g.censored),
-    `${g.median ?? '–'} [${g.medianCi.lower ?? '–'}, ${g.medianCi.upper ?? '–'}]`,
-    ...g.horizons.map((h) => percent(h.share)),
+    groupLabel(g),
+    cell(g.n, withheld(g, 'n')),
+    cell(g.events, withheld(g, 'events')),
+    cell(g.censored, withheld(g, 'censored')),
+    `${cell(g.median, withheld(g, 'median'))} [${cell(g.medianCi.lower, withheld(g, 'medianCi'))}, ${cell(g.medianCi.upper, withheld(g, 'medianCi'))}]`,
+    ...g.horizons.map((h) => (h.suppressed ? '*' : percent(h.share))),
   ]);
   const widths = header.map((_, i) => Math.max(header[i].length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return `as of ${result.asOf}\n${[header, ...lines].map(render).join('\n')}\n${formatIncidence(result, horizons)}${formatLogRank(result)}`;
+  const withheldAny = result.groups.some((g) => g.suppressed) || result.logRank?.suppressed === true;
+  const footnote = withheldAny ? `* withheld: would describe fewer than ${result.disclosure.minCell} people (KEDJA_MIN_CELL)\n` : '';
+  return `as of ${result.asOf}\n${[header, ...lines].map(render).join('\n')}\n${formatIncidence(result, horizons)}${formatLogRank(result)}${footnote}`;
 }
 
-function formatIncidence(result: TimeToEventResult, horizons: readonly number[]): string {
+/** The released cumulative incidences, one line per group and cause (withheld exits and shares as `*`). */
+function formatIncidence(result: ControlledTimeToEvent, horizons: readonly number[]): string {
   if (!result.groups.some((g) => g.cumulativeIncidence)) return '';
   const header = ['cumulative incidence', 'cause', 'events', ...horizons.map((d) => `by ${d} d`)];
   const lines = result.groups.flatMap((g) =>
-    (g.cumulativeIncidence ?? []).map((c) => [keyText(g), c.cause, String(c.events), ...c.horizons.map((h) => percent(h.share))]),
+    (g.cumulativeIncidence ?? []).map((c) => [
+      groupLabel(g),
+      c.cause,
+      cell(c.events, c.suppressedFields?.includes('events') ?? false),
+      ...c.horizons.map((h) => (h.suppressed ? '*' : percent(h.share))),
+    ]),
   );
   const widths = header.map((_, i) => Math.max(header[i].length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
@@ -97,17 +109,27 @@ function formatIncidence(result: TimeToEventResult, horizons: readonly number[])
 const statistic = (t: { chiSquare: number | null; df: number; p: number | null }) =>
   t.chiSquare === null ? `no test (${t.df} df)` : `chi-square ${t.chiSquare.toFixed(3)} on ${t.df} df, p = ${t.p === null ? '–' : t.p.toPrecision(3)}`;
 
-function formatLogRank(result: TimeToEventResult): string {
+/** The released log-rank test: on the released curves, without the groups that have none. */
+function formatLogRank(result: ControlledTimeToEvent): string {
   const test = result.logRank;
   if (!test) return '';
-  const lines = [`log-rank test across the groups: ${statistic(test)}`];
+  const left = result.groups.filter((_, i) => test.observed[i] === null).length;
+  const lines = [`log-rank test across the groups: ${statistic(test)}${left > 0 ? ` (* ${left} withheld group${left === 1 ? '' : 's'} left out)` : ''}`];
   for (const s of test.stratified ?? []) lines.push(`log-rank test of ${s.by} stratified by ${s.strata.join(', ')}: ${statistic(s)}`);
   return `\n${lines.join('\n')}\n`;
 }
 
-export function formatCsv(result: TimeToEventResult, groupBy: readonly string[]): string {
+/**
+ * One row per group; withheld values are empty and the row's `suppressed` column names them.
+ * With competing causes each cause adds its exits and incidence by each horizon
+ * (`events:<cause>`, `incidence<day>:<cause>`), and `cumulativeIncidence.<cause>.<field>` in
+ * `suppressed`; the log-rank test is not a per-group value and is in the table and JSON only.
+ */
+export function formatCsv(result: ControlledTimeToEvent, groupBy: readonly string[]): string {
   const horizons = result.groups[0]?.horizons.map((h) => h.day) ?? [];
-  const header = [...groupBy, 'n', 'events', 'censored', 'median', 'medianLower', 'medianUpper', ...horizons.map((d) => `share${d}`), 'asOf'];
+  const causes = result.groups[0]?.cumulativeIncidence?.map((c) => c.cause) ?? [];
+  const causeHeader = causes.flatMap((c) => [`events:${c}`, ...horizons.map((d) => `incidence${d}:${c}`)]);
+  const header = [...groupBy, 'n', 'events', 'censored', 'median', 'medianLower', 'medianUpper', ...horizons.map((d) => `share${d}`), ...causeHeader, 'asOf', 'suppressed'];
   const rows = result.groups.map((g) => [
     ...groupBy.map((k) => (g.key as Record<string, string | number | null>)[k] ?? null),
     g.n,
@@ -117,7 +139,9 @@ export function formatCsv(result: TimeToEventResult, groupBy: readonly string[])
     g.medianCi.lower,
     g.medianCi.upper,
     ...g.horizons.map((h) => h.share),
+    ...(g.cumulativeIncidence ?? []).flatMap((c) => [c.events, ...c.horizons.map((h) => h.share)]),
     result.asOf,
+    [...(g.suppressedFields ?? []), ...(g.cumulativeIncidence ?? []).flatMap((c) => (c.suppressedFields ?? []).map((f) => `cumulativeIncidence.${c.cause}.${f}`))].join(' '),
   ]);
   return [header, ...rows].map((r) => r.map((c) => csvField(c)).join(',')).join('\r\n') + '\r\n';
 }
@@ -128,11 +152,18 @@ export async function evaluate(config: KedjaConfig, options: EvaluateOptions, no
   const query = queryFromOptions(options, nowMs);
   const source = await openAnalyticsSource(config);
   try {
-    const result = await timeToEventFromProjection(source.opened.db, source.table, query, new Date(nowMs).toISOString());
+    const groupBy = normaliseGroupByKeys(query.groupBy);
+    // The CLI is an aggregate export like the API's answer: the same disclosure control, always.
+    const result = controlTimeToEvent(await timeToEventFromProjection(source.opened.db, source.table, query, new Date(nowMs).toISOString()), groupBy, config.minCell);
+    if (options.plot !== undefined) fs.writeFileSync(options.plot, plotSvg(result, plotTitle(query)), { mode: 0o600 });
     if (format === 'json') return `${JSON.stringify(result, null, 2)}\n`;
-    const groupBy = query.groupBy === undefined ? [] : typeof query.groupBy === 'string' ? [query.groupBy] : [...new Set(query.groupBy)];
     return format === 'csv' ? formatCsv(result, groupBy) : formatTable(result);
   } finally {
     await source.close();
   }
+}
+
+function plotTitle(query: TimeToEventQuery): string {
+  const to = typeof query.to === 'string' ? query.to : query.to.join(' or ');
+  return `Time from ${query.from} to ${to}`;
 }

@@ -1,5 +1,6 @@
+import { compileCohort, emptyAttributes, normaliseGroupBy } from '../episodes/attributes';
 import { EpisodeEvaluator, parseAsOf } from '../episodes/episode';
-import type { Histories, PersonHistory } from '../types';
+import type { AttributeKey, Histories, PersonHistory } from '../types';
 import { TimeToEventAccumulator, type GroupKey, type TimeToEventQuery, type TimeToEventResult } from './time-to-event';
 
 export interface GroupDifference {
@@ -8,6 +9,20 @@ export interface GroupDifference {
   readonly events: { readonly a: number; readonly b: number };
   readonly median: { readonly a: number | null; readonly b: number | null; readonly delta: number | null };
   readonly horizons: ReadonlyArray<{ readonly day: number; readonly a: number | null; readonly b: number | null; readonly delta: number | null }>;
+  /**
+   * How the group's people moved: `entered` are in the group at B and not at A (a late-reported
+   * start, or a person whose attributes moved them here), `left` the reverse, so that
+   * n.b − n.a = entered − left; the rest are in the group at both.
+   */
+  readonly people: GroupChanges;
+}
+
+export interface GroupChanges {
+  readonly entered: number;
+  readonly left: number;
+  readonly gainedEvent: number;
+  readonly lostEvent: number;
+  readonly durationChanged: number;
 }
 
 export interface PersonChanges {
@@ -48,9 +63,26 @@ export async function compareAsOf(
   const msA = parseAsOf(asOfA);
   const msB = parseAsOf(asOfB);
   const people = { entered: 0, left: 0, gainedEvent: 0, lostEvent: 0, durationChanged: 0 };
+  const locate = groupLocator(query);
+  const byGroup = new Map<string, { entered: number; left: number; gainedEvent: number; lostEvent: number; durationChanged: number }>();
+  const changes = (id: string) => {
+    let c = byGroup.get(id);
+    if (c === undefined) byGroup.set(id, (c = { entered: 0, left: 0, gainedEvent: 0, lostEvent: 0, durationChanged: 0 }));
+    return c;
+  };
   const visit = (h: PersonHistory) => {
     accA.add(h);
     accB.add(h);
+    const ga = locate(h, msA);
+    const gb = locate(h, msB);
+    if (ga !== null && (gb === null || gb.group !== ga.group)) changes(ga.group).left++;
+    if (gb !== null && (ga === null || ga.group !== gb.group)) changes(gb.group).entered++;
+    if (ga !== null && gb !== null && ga.group === gb.group) {
+      const c = changes(ga.group);
+      if (!ga.event && gb.event) c.gainedEvent++;
+      else if (ga.event && !gb.event) c.lostEvent++;
+      else if (ga.days !== gb.days) c.durationChanged++;
+    }
     const inA = probe.evaluate(h.events, msA);
     const eventA = probe.event;
     const daysA = probe.days;
@@ -70,10 +102,34 @@ export async function compareAsOf(
   }
   const a = accA.result();
   const b = accB.result();
-  return { a, b, groups: diffGroups(a, b), people };
+  return { a, b, groups: diffGroups(a, b, byGroup), people };
 }
 
-function diffGroups(a: TimeToEventResult, b: TimeToEventResult): GroupDifference[] {
+/**
+ * Where a person's episode falls as known at an instant: its group (as JSON of the group key, the
+ * accumulator's grouping and key order), status and duration; null when there is none or the
+ * person is outside the cohort then.
+ */
+function groupLocator(query: Omit<TimeToEventQuery, 'asOf'>): (h: PersonHistory, asOfMs: number) => { group: string; event: boolean; days: number } | null {
+  const groupBy = normaliseGroupBy(query.groupBy);
+  const inCohort = compileCohort(query.cohort);
+  const evaluator = new EpisodeEvaluator(query, { attributes: groupBy.length > 0 || inCohort !== null });
+  const scratch = emptyAttributes();
+  return (h, asOfMs) => {
+    if (!evaluator.evaluate(h.events, asOfMs)) return null;
+    const key: Partial<Record<AttributeKey, string | number | null>> = {};
+    if (groupBy.length > 0 || inCohort !== null) {
+      const attributes = evaluator.attributes(scratch);
+      if (inCohort !== null && !inCohort(attributes)) return null;
+      for (const k of groupBy) key[k] = attributes[k] ?? null;
+    }
+    return { group: JSON.stringify(key), event: evaluator.event, days: evaluator.days };
+  };
+}
+
+const NO_CHANGES: GroupChanges = { entered: 0, left: 0, gainedEvent: 0, lostEvent: 0, durationChanged: 0 };
+
+function diffGroups(a: TimeToEventResult, b: TimeToEventResult, byGroup: ReadonlyMap<string, GroupChanges>): GroupDifference[] {
   const byKey = new Map<string, { a?: TimeToEventResult['groups'][number]; b?: TimeToEventResult['groups'][number] }>();
   for (const g of a.groups) byKey.set(JSON.stringify(g.key), { a: g });
   for (const g of b.groups) {
@@ -93,6 +149,7 @@ function diffGroups(a: TimeToEventResult, b: TimeToEventResult): GroupDifference
         const sb = gb?.horizons[i].share ?? null;
         return { day, a: sa, b: sb, delta: delta(sa, sb) };
       }),
+      people: byGroup.get(JSON.stringify((ga ?? gb)!.key)) ?? NO_CHANGES,
     };
   });
 }

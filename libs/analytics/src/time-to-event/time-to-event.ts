@@ -166,32 +166,11 @@ export class TimeToEventAccumulator {
     }));
   }
 
-  /**
-   * The log-rank test across all groups, and with several groupBy attributes each one stratified
-   * by the others (R: survdiff(Surv(t, d) ~ a + strata(b, c))): every group is one cell, whose
-   * compared value is its key's value of that attribute and whose stratum is the rest of its key.
-   */
   private logRank(states: readonly GroupState[]): LogRankAnswer {
-    const overall = logRankTest(
-      states.length,
-      states.map((s, i) => s.counts.logRankCell(i, 0)),
+    return groupLogRank(
+      states.map((s) => ({ key: s.key, ...s.counts.logRankCell(0, 0) })),
+      this.groupBy,
     );
-    if (this.groupBy.length < 2) return overall;
-    const stratified = this.groupBy.map((by): StratifiedLogRank => {
-      const strata = this.groupBy.filter((k) => k !== by);
-      const values = new Map<string, number>();
-      const strataIds = new Map<string, number>();
-      const cells: LogRankCell[] = states.map((s) => {
-        const v = JSON.stringify(s.key[by] ?? null);
-        const st = JSON.stringify(strata.map((k) => s.key[k] ?? null));
-        if (!values.has(v)) values.set(v, values.size);
-        if (!strataIds.has(st)) strataIds.set(st, strataIds.size);
-        return s.counts.logRankCell(values.get(v)!, strataIds.get(st)!);
-      });
-      const test = logRankTest(values.size, cells);
-      return { by, strata, chiSquare: test.chiSquare, df: test.df, p: test.p };
-    });
-    return { ...overall, stratified };
   }
 
   private group(attributes: PersonAttributes | null): GroupState {
@@ -208,6 +187,44 @@ export class TimeToEventAccumulator {
     }
     return state;
   }
+}
+
+/** One group's counts for groupLogRank: its key and, per distinct time ascending, events and censorings. */
+export interface LogRankGroup {
+  readonly key: GroupKey;
+  readonly times: ArrayLike<number>;
+  readonly events: ArrayLike<number>;
+  readonly censored: ArrayLike<number>;
+}
+
+/**
+ * The log-rank test across all groups, and with several groupBy attributes each one stratified
+ * by the others (R: survdiff(Surv(t, d) ~ a + strata(b, c))): every group is one cell, whose
+ * compared value is its key's value of that attribute and whose stratum is the rest of its key.
+ * Exported so that a released answer (@kedja/access) can run the same test on released counts.
+ */
+export function groupLogRank(groups: readonly LogRankGroup[], groupBy: readonly AttributeKey[]): LogRankAnswer {
+  const cell = (g: LogRankGroup, group: number, stratum: number): LogRankCell => ({ group, stratum, times: g.times, events: g.events, censored: g.censored });
+  const overall = logRankTest(
+    groups.length,
+    groups.map((g, i) => cell(g, i, 0)),
+  );
+  if (groupBy.length < 2) return overall;
+  const stratified = groupBy.map((by): StratifiedLogRank => {
+    const strata = groupBy.filter((k) => k !== by);
+    const values = new Map<string, number>();
+    const strataIds = new Map<string, number>();
+    const cells: LogRankCell[] = groups.map((g) => {
+      const v = JSON.stringify(g.key[by] ?? null);
+      const st = JSON.stringify(strata.map((k) => g.key[k] ?? null));
+      if (!values.has(v)) values.set(v, values.size);
+      if (!strataIds.has(st)) strataIds.set(st, strataIds.size);
+      return cell(g, values.get(v)!, strataIds.get(st)!);
+    });
+    const test = logRankTest(values.size, cells);
+    return { by, strata, chiSquare: test.chiSquare, df: test.df, p: test.p };
+  });
+  return { ...overall, stratified };
 }
 
 function cohortKeys(cohort: Cohort | undefined): AttributeKey[] {

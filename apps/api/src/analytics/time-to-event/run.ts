@@ -1,6 +1,6 @@
-import { TimeToEventAccumulator, type TimeToEventQuery, type TimeToEventResult } from '@kedja/analytics';
+import { compareAsOf, TimeToEventAccumulator, type AsOfComparison, type TimeToEventQuery, type TimeToEventResult } from '@kedja/analytics';
 import type { SqlExecutor } from '@kedja/event-store';
-import { isMissingFactsColumn, readAnalyticsPages, visitAnalyticsFacts } from '../histories/projection';
+import { isMissingFactsColumn, readAnalyticsHistories, readAnalyticsPages, visitAnalyticsFacts } from '../histories/projection';
 
 // What an episode and its attributes are made of (@kedja/analytics README, "Episodes" and
 // "Attributes"); every other type cannot change the answer.
@@ -15,7 +15,7 @@ const ALWAYS_READ = [
 ];
 
 /** The event types a query's answer can depend on; decoding any other type is wasted. */
-export function typesRead(query: TimeToEventQuery): string[] {
+export function typesRead(query: Omit<TimeToEventQuery, 'asOf'>): string[] {
   // Competing closure reasons are read from MigrationCaseClosed, which is always read.
   return [...ALWAYS_READ, query.from, ...(typeof query.to === 'string' ? [query.to] : query.to), ...(query.competing ?? [])];
 }
@@ -43,4 +43,13 @@ export async function timeToEventFromProjection(db: SqlExecutor, table: string, 
     return fromJson.result();
   }
   return acc.result();
+}
+
+/**
+ * The same question as known at two moments (compareAsOf), over the projection's JSON histories:
+ * the comparison needs each person's events twice (once per moment, plus their group at each),
+ * which the encoded facts reader does not give back; only the types the question reads are decoded.
+ */
+export async function compareFromProjection(db: SqlExecutor, table: string, query: Omit<TimeToEventQuery, 'asOf'>, a: string, b: string): Promise<AsOfComparison> {
+  return compareAsOf(readAnalyticsHistories(db, table, { types: typesRead(query) }), query, a, b);
 }

@@ -1,7 +1,9 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { isNationalAgency, overviewScope, principalFromClaims } from '@kedja/access';
+import { controlCount, controlOverviewRow, isNationalAgency, overviewScope, principalFromClaims, type MedianInput } from '@kedja/access';
 import { isCountyCode, municipalitiesInCounty } from '@kedja/chain';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
+import type { KedjaConfig } from '../../config/config';
+import { KEDJA_CONFIG } from '../../runtime/tokens';
 import { ProblemError } from '../../problems/problem';
 import { ViewReader } from '../views/view-reader';
 import { ANOMALY_CODES, isPastThreshold, type AnomalyCode, type OverviewDetail } from '../views/read-models';
@@ -15,11 +17,12 @@ interface Row {
 const DAY_MS = 86_400_000;
 const SETTLEMENT_CLAIM: AnomalyCode = 'settlement-without-assignment-or-registration';
 
-function median(values: number[]): number | null {
-  if (values.length === 0) return null;
+/** The median and how many people it is computed from (disclosure control needs both). */
+function median(values: number[]): MedianInput {
+  if (values.length === 0) return { value: null, from: 0 };
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { value: sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, from: sorted.length };
 }
 
 /** Whole days from one step to the next, when both happened and in that order. */
@@ -34,6 +37,7 @@ export class CountyOverviewController {
   constructor(
     private readonly views: ViewReader,
     @Inject(GAP_THRESHOLDS) private readonly thresholds: GapThresholds,
+    @Inject(KEDJA_CONFIG) private readonly config: KedjaConfig,
   ) {}
 
   /**
@@ -62,36 +66,43 @@ export class CountyOverviewController {
         const own = people.filter((p) => p.municipalityCode === m.code);
         const received = own.filter((p) => p.settledAt !== null);
         const steps = (pick: (p: (typeof own)[number]) => number | null) => median(received.map(pick).filter((d): d is number => d !== null));
-        return {
-          municipalityCode: m.code,
-          name: m.name,
-          people: own.length,
-          received: {
-            total: received.length,
-            assigned: received.filter((p) => p.arrangement === 'assigned').length,
-            selfArranged: received.filter((p) => p.arrangement === 'self-arranged').length,
+        const openGaps = people
+          .filter((p) => p.currentMunicipalityCode === m.code)
+          .map((p) => p.gaps.filter((g) => isPastThreshold(g, this.thresholds[g.code], now)).length)
+          .filter((n) => n > 0);
+        // Disclosure control (@kedja/access controlOverviewRow): no cell describes 1 to k − 1 people.
+        const row = controlOverviewRow(
+          {
+            people: own.length,
+            received: {
+              total: received.length,
+              assigned: received.filter((p) => p.arrangement === 'assigned').length,
+              selfArranged: received.filter((p) => p.arrangement === 'self-arranged').length,
+            },
+            assigned: people.filter((p) => p.assignedMunicipalityCode === m.code).length,
+            medianDays: {
+              permitToSettlement: steps((p) => span(p.permitAt, p.settledAt)),
+              settlementToSfi: steps((p) => span(p.settledAt, p.sfiAt)),
+              settlementToWork: steps((p) => span(p.settledAt, p.workAt)),
+            },
+            openGaps: { gaps: openGaps.reduce((a, b) => a + b, 0), people: openGaps.length },
           },
-          assigned: people.filter((p) => p.assignedMunicipalityCode === m.code).length,
-          medianDays: {
-            permitToSettlement: steps((p) => span(p.permitAt, p.settledAt)),
-            settlementToSfi: steps((p) => span(p.settledAt, p.sfiAt)),
-            settlementToWork: steps((p) => span(p.settledAt, p.workAt)),
-          },
-          openGaps: people.filter((p) => p.currentMunicipalityCode === m.code).reduce((n, p) => n + p.gaps.filter((g) => isPastThreshold(g, this.thresholds[g.code], now)).length, 0),
-        };
+          this.config.minCell,
+        );
+        return { municipalityCode: m.code, name: m.name, ...row };
       });
-    const body: Record<string, unknown> = { countyCode, municipalities };
+    const body: Record<string, unknown> = { countyCode, disclosure: { minCell: this.config.minCell }, municipalities };
     // County boards and national agencies follow every anomaly up; a municipality only the
     // settlement claims made about people it holds (Amendments v1.1), counted on its own row.
     const national = kind === 'county' || isNationalAgency(kind);
     if (national || kind === 'municipality') {
       const codes = national ? ANOMALY_CODES : ANOMALY_CODES.filter((code) => code === SETTLEMENT_CLAIM);
-      const anomalies: { code: AnomalyCode; municipalityCode: string; count: number }[] = [];
+      const anomalies: { code: AnomalyCode; municipalityCode: string; count: number | null; suppressed?: true }[] = [];
       for (const m of municipalities) {
         for (const code of codes) {
           const attributed = (p: (typeof people)[number]) => (code === SETTLEMENT_CLAIM ? p.holdingMunicipalityCode : p.municipalityCode) === m.municipalityCode;
           const count = people.filter((p) => attributed(p) && p.anomalies.includes(code)).length;
-          if (count > 0) anomalies.push({ code, municipalityCode: m.municipalityCode, count });
+          if (count > 0) anomalies.push({ code, municipalityCode: m.municipalityCode, ...controlCount(count, this.config.minCell) });
         }
       }
       body.anomalies = anomalies;
