@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
@@ -11,6 +12,7 @@ import { mountDocs } from './openapi/openapi';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
 import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
 import { eventsFastLane } from './recording/events.fast-lane';
+import { webFront, type DemoToken } from './web/web-front';
 
 export interface KedjaApp {
   readonly app: NestExpressApplication;
@@ -21,7 +23,7 @@ export interface KedjaApp {
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/problem+json'];
 
 /** Builds the api on an opened store; used by main.ts and by the e2e tests. */
-export async function createApp(config: KedjaConfig, options: { logger?: boolean } = {}): Promise<KedjaApp> {
+export async function createApp(config: KedjaConfig, options: { logger?: boolean; demoTokens?: readonly DemoToken[] } = {}): Promise<KedjaApp> {
   const runtime = await openRuntime(config);
   const verifier = await TokenVerifier.create(config.dataDir, config.issuers);
   RequestLogMiddleware.enabled = config.logRequests && options.logger !== false;
@@ -42,6 +44,10 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
   app.use(timelineFastLane(app));
   app.use(eventsFastLane(app));
   mountDocs(app);
+  // The web front at `/` (built into dist/web by `npm run build`); without a build the api runs alone.
+  const front = webFront({ config: config.web, demoTokens: options.demoTokens });
+  if (front) app.use(front);
+  else if (options.logger !== false) new Logger('Kedja').warn('no web front built (npm run build); serving the api only');
   app.enableShutdownHooks();
   await app.init();
   return {

@@ -18,6 +18,15 @@ export interface KedjaConfig {
   /** Run the projections inside the api process (embedded mode) or leave them to apps/projector. */
   readonly projectionsInProcess: boolean;
   readonly logRequests: boolean;
+  /** The web front served at `/` (apps/web, built by `npm run build`). */
+  readonly web: WebConfig;
+}
+
+export interface WebConfig {
+  /** Folder of the built front; unset means the build's own `dist/web`. */
+  readonly dir?: string;
+  /** Sign-in through OpenID Connect (authorization code with PKCE); unset means pasting a token. */
+  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly scope: string; readonly resource?: string };
 }
 
 export interface IssuerConfig {
@@ -80,6 +89,18 @@ function parseIssuers(raw: string | undefined): IssuerConfig[] {
   });
 }
 
+function parseWeb(env: Env, cwd: string, issuers: readonly IssuerConfig[]): WebConfig {
+  const dir = env.KEDJA_WEB_DIR ? path.resolve(cwd, env.KEDJA_WEB_DIR) : undefined;
+  const issuer = env.KEDJA_WEB_OIDC_ISSUER;
+  if (!issuer) return { dir };
+  // The front hands the api the provider's access token: one the api could not verify is no sign-in.
+  if (!issuers.some((i) => i.issuer === issuer)) throw new ConfigError('KEDJA_WEB_OIDC_ISSUER must be one of the issuers in KEDJA_ISSUERS');
+  if (!/^https?:\/\//.test(issuer)) throw new ConfigError('KEDJA_WEB_OIDC_ISSUER must be an http(s) URL');
+  const clientId = env.KEDJA_WEB_OIDC_CLIENT_ID;
+  if (!clientId) throw new ConfigError('KEDJA_WEB_OIDC_ISSUER needs KEDJA_WEB_OIDC_CLIENT_ID (the front\'s public client id at the provider)');
+  return { dir, oidc: { issuer, clientId, scope: env.KEDJA_WEB_OIDC_SCOPE || 'openid', resource: env.KEDJA_WEB_OIDC_RESOURCE || undefined } };
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaConfig {
   const dataDir = path.resolve(cwd, env.KEDJA_DATA_DIR || env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL;
@@ -98,16 +119,18 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
   } else {
     throw new ConfigError(`KEDJA_STORE must be sqlite or postgres, got "${storeKind}"`);
   }
+  const issuers = parseIssuers(env.KEDJA_ISSUERS);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     store,
-    issuers: parseIssuers(env.KEDJA_ISSUERS),
+    issuers,
     // 1,000 events of a few hundred bytes each fit well inside 5 MiB; the limit is documented in OpenAPI.
     bodyLimitBytes: integer(env, 'KEDJA_BODY_LIMIT_BYTES', 5 * 1024 * 1024, 1024, 100 * 1024 * 1024),
     maxBatch: 1000,
     projectionsInProcess: flag(env, 'KEDJA_PROJECTIONS_IN_PROCESS', storeKind === 'sqlite'),
     logRequests: flag(env, 'KEDJA_LOG_REQUESTS', true),
+    web: parseWeb(env, cwd, issuers),
   };
 }
