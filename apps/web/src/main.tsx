@@ -168,7 +168,7 @@ function App() {
             {t('signedInAs')} <strong>{who.sub}</strong> ({who.actor}; {who.roles.join(', ')})
           </span>
         ) : null}
-        <button type="button" lang={lang === 'sv' ? 'en' : 'sv'} aria-label={t('languageName')} onClick={switchLang}>{t('language')}</button>
+        <button type="button" lang={lang === 'sv' ? 'en' : 'sv'} onClick={switchLang}>{t('language')}</button>
         {who ? (
           <button
             type="button"

@@ -24,6 +24,18 @@ export function asOfParam(date: string): string | undefined {
   return /^\d{4}-\d{2}-\d{2}$/.test(date) ? `${date}T23:59:59Z` : undefined;
 }
 
+/** The three subject forms of the contract from what a caseworker types (with or without the prefix). */
+export function subjectOf(input: string): string {
+  const value = input.trim().replace(/\s+/g, '');
+  let m = /^(?:dossier:)?(\d{2})-?(\d{6})$/i.exec(value);
+  if (m) return `dossier:${m[1]}-${m[2]}`;
+  m = /^(?:pnr:)?(\d{8})-?(\d{4})$/i.exec(value);
+  if (m) return `pnr:${m[1]}${m[2]}`;
+  m = /^(?:person:)?([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i.exec(value);
+  if (m) return `person:${m[1].toLowerCase()}`;
+  return value;
+}
+
 /**
  * Finding a person: the identifier goes in the body of POST /v1/persons/lookup, and only the
  * product's own person id is used afterwards (never in the page's address either).
@@ -37,7 +49,7 @@ export function PersonPage(props: { token: string; personId: string | null; onPe
     if (!value) return;
     props.onPerson(null);
     void runLookup(async () => {
-      const found = await api<{ personId: string }>(props.token, 'POST', '/v1/persons/lookup', { subject: value });
+      const found = await api<{ personId: string }>(props.token, 'POST', '/v1/persons/lookup', { subject: subjectOf(value) });
       props.onPerson(found.personId);
       return found;
     });

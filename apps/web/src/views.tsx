@@ -150,7 +150,7 @@ export const VIEWS: Record<string, ViewSpec> = {
   },
 };
 
-const PAGE_SIZES = [25, 50, 100];
+const PAGE_SIZES = [10, 25, 50, 100];
 
 /**
  * One view as a table: filters, a page size, next/previous pages through the api's cursor (kept

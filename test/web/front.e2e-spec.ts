@@ -1,0 +1,305 @@
+import * as fs from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startTestApp, type TestApp } from '../support/test-app';
+import { axeViolations, launchBrowser, listen, screenshot, watchProblems } from './support/browser';
+import { importWebPopulation, type WebPopulation } from './support/population';
+
+jest.setTimeout(60_000);
+
+/**
+ * The front in headless Chromium against the real api on a SQLite file, with people posted
+ * through the api: each caller signs in with its own token and sees only what the api gives it.
+ */
+describe('the web front in a browser', () => {
+  let app: TestApp;
+  let base: string;
+  let browser: Browser;
+  let people: WebPopulation;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([startTestApp('sqlite'), launchBrowser()]);
+    base = await listen(app);
+    people = await importWebPopulation(app);
+  });
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close()));
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** A fresh tab signed in by pasting the token, as in embedded mode; records every URL it asks for. */
+  async function signIn(actor: string, role: 'caseworker' | 'analyst' | 'admin', sub: string) {
+    const context = await browser.newContext({ locale: 'en-GB', acceptDownloads: true });
+    context.setDefaultTimeout(10_000);
+    contexts.push(context);
+    const page = await context.newPage();
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
+    const problems = watchProblems(page);
+    const token = await app.token(actor, role, sub);
+    await page.goto(base + '/');
+    await page.getByLabel('Access token').fill(token);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByText(`Signed in as ${sub}`).waitFor();
+    return { page, urls, problems, token };
+  }
+
+  async function expectAccessible(page: Page) {
+    expect(await axeViolations(page)).toEqual([]);
+  }
+
+  const cspProblems = (problems: string[]) => problems.filter((p) => /Content Security Policy|Refused to/i.test(p));
+
+  async function lookUp(page: Page, subject: string) {
+    await page.getByLabel('Dossier number, personnummer or person id').fill(subject);
+    await page.getByRole('button', { name: 'Find', exact: true }).click();
+  }
+
+  const eventTypes = (page: Page) => page.locator('li.event').evaluateAll((items) => items.map((i) => i.getAttribute('data-type')));
+
+  it('signs in with a pasted token, kept in sessionStorage only, and is accessible in both languages', async () => {
+    const context = await browser.newContext({ locale: 'en-GB' });
+    context.setDefaultTimeout(10_000);
+    contexts.push(context);
+    const page = await context.newPage();
+    const problems = watchProblems(page);
+    await page.goto(base + '/');
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await expectAccessible(page);
+    await screenshot(page, 'sign-in');
+    await page.getByLabel('Access token').fill('not-a-token');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'That is not a valid token.' }).waitFor();
+
+    await page.getByRole('button', { name: 'Svenska' }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    expect(await page.getAttribute('html', 'lang')).toBe('sv');
+    await expectAccessible(page);
+    const token = await app.token('municipality:2281', 'caseworker', 'anna');
+    await page.getByLabel('Åtkomsttoken').fill(token);
+    await page.getByRole('button', { name: 'Logga in', exact: true }).click();
+    await page.getByRole('link', { name: 'Sök person' }).waitFor();
+
+    const storage = await page.evaluate(() => ({ local: localStorage.length, session: Object.values(sessionStorage) }));
+    expect(storage.local).toBe(0);
+    expect(storage.session).toContain(token);
+    expect(page.url()).toBe(`${base}/`);
+    // A reload in the same tab keeps the session; signing out forgets the token.
+    await page.reload();
+    await page.getByRole('link', { name: 'Sök person' }).waitFor();
+    await page.getByRole('button', { name: 'Logga ut' }).click();
+    await page.getByRole('heading', { name: 'Logga in' }).waitFor();
+    expect(await page.evaluate(() => Object.values(sessionStorage))).not.toContain(token);
+    expect(cspProblems(problems)).toEqual([]);
+  });
+
+  it('a municipality caseworker finds its person, reads the timeline as of a date, and cannot find another municipality’s', async () => {
+    const { page, urls, problems } = await signIn('municipality:2281', 'caseworker', 'anna');
+    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    await page.getByRole('link', { name: 'Find a person' }).click();
+    await lookUp(page, people.anna.pnr!);
+    await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+    await page.locator('li.event').first().waitFor();
+    const types = await eventTypes(page);
+    expect(types).toEqual(expect.arrayContaining(['MigrationCaseOpened', 'ResidencePermitGranted', 'SettledInMunicipality', 'SfiEnrolled', 'EstablishmentProgrammeStarted']));
+    // Health facts are the region's alone.
+    expect(types).not.toContain('HealthExaminationOffered');
+    expect(await page.locator('dd[data-field="phase"]').textContent()).toBe('establishment');
+    expect(await page.locator('dd[data-field="municipalityCode"]').textContent()).toBe('2281');
+    const permit = page.locator('li.event[data-type="ResidencePermitGranted"]');
+    await permit.locator('summary').click();
+    await expect(permit.locator('dl').textContent()).resolves.toContain('permitType');
+    // A municipality sees the permit but not its ground, nor the citizenship.
+    expect(await permit.locator('dl').textContent()).not.toContain('ground');
+    expect(await page.locator('li.event[data-type="MigrationCaseOpened"] dl').textContent()).not.toContain('citizenship');
+    await expectAccessible(page);
+    await screenshot(page, 'timeline-municipality');
+
+    await page.getByLabel('As of').fill('2023-07-20');
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await page.waitForFunction(() => !document.querySelector('li.event[data-type="SfiEnrolled"]') && document.querySelector('li.event'));
+    expect(await eventTypes(page)).toEqual(['MigrationCaseOpened', 'ResidencePermitGranted', 'MunicipalityAssigned', 'PopulationRegistered', 'SettledInMunicipality']);
+    expect(urls.some((u) => u.includes('asOf=2023-07-20T23%3A59%3A59Z'))).toBe(true);
+
+    await lookUp(page, `dossier:${people.timra.dossier}`);
+    await page.getByRole('alert').filter({ hasText: 'Not found, or not in your agency’s scope.' }).waitFor();
+    await screenshot(page, 'not-found');
+
+    // Identifiers went in request bodies only: no URL the browser asked for carries one.
+    for (const secret of [people.anna.pnr!, people.anna.dossier, people.timra.dossier, people.anna.dossier.replace('-', '')]) {
+      expect(urls.filter((u) => u.includes(secret))).toEqual([]);
+    }
+    expect(cspProblems(problems)).toEqual([]);
+  });
+
+  it('a municipality caseworker pages, filters and sorts the chain gaps and opens a person from them; the other views list only its own', async () => {
+    const { page, problems } = await signIn('municipality:2281', 'caseworker', 'anna');
+    await page.getByRole('link', { name: 'Chain gaps' }).click();
+    await page.getByLabel('Gap', { exact: true }).selectOption('permit-to-settlement');
+    await page.getByLabel('Rows per page').selectOption('10');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    const rows = page.locator('table tbody tr');
+    await page.getByText('Chain gaps – Page 1').waitFor();
+    await expect(rows.count()).resolves.toBe(10);
+    const firstPage = await rows.allTextContents();
+    expect(firstPage.every((r) => r.includes('permit-to-settlement'))).toBe(true);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Chain gaps – Page 2').waitFor();
+    await expect(rows.count()).resolves.toBe(2);
+    expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
+    const secondPage = await rows.allTextContents();
+    const listed = [...firstPage, ...secondPage].join('\n');
+    for (const person of people.cohort) expect(listed).toContain(person.personId);
+    expect(listed).not.toContain(people.timra.personId);
+
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await page.getByText('Chain gaps – Page 1').waitFor();
+    await page.getByRole('button', { name: 'daysOpen' }).click();
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('daysOpen');
+    const days = (await page.locator('table tbody tr td:nth-child(4)').allTextContents()).map((d) => Number(d.replace(/\D/g, '')));
+    expect(days).toEqual([...days].sort((a, b) => a - b));
+    await page.getByRole('button', { name: 'daysOpen' }).click();
+    expect(await page.locator('th[aria-sort="descending"]').count()).toBe(1);
+    await expectAccessible(page);
+    await screenshot(page, 'chain-gaps');
+
+    const first = people.cohort.find((p) => firstPage.some((r) => r.includes(p.personId)))!;
+    await page.getByRole('button', { name: `Open the timeline of ${first.personId}` }).click();
+    await page.locator('li.event[data-type="ResidencePermitGranted"]').waitFor();
+    expect(page.url()).toBe(`${base}/person`);
+
+    await page.getByRole('link', { name: 'Settlement queue' }).click();
+    await page.getByText('Settlement queue – Page 1').waitFor();
+    const queue = (await rows.allTextContents()).join('\n');
+    expect(queue).toContain(people.cohort[0].personId);
+    expect(queue).not.toContain(people.timra.personId);
+    await screenshot(page, 'settlement-queue');
+
+    await page.getByRole('link', { name: 'Residents' }).click();
+    expect(await page.getByLabel('Municipality code (kommunkod)').inputValue()).toBe('2281');
+    await page.getByText('Residents – Page 1').waitFor();
+    expect((await rows.allTextContents()).join('\n')).toContain(people.anna.personId);
+    await expectAccessible(page);
+    await screenshot(page, 'residents');
+
+    await page.getByRole('link', { name: 'County overview' }).click();
+    await page.getByText('County overview – Page 1').waitFor();
+    // A municipality reads its own row of the county overview only.
+    const overview = await rows.allTextContents();
+    expect(overview).toHaveLength(1);
+    expect(overview[0]).toContain('2281');
+    expect(cspProblems(problems)).toEqual([]);
+  });
+
+  it('Arbetsförmedlingen sees the programme and the permit ground, never health facts or citizenship', async () => {
+    const { page } = await signIn('arbetsformedlingen', 'caseworker', 'af-handlaggare');
+    expect(await page.getByRole('link', { name: 'Residents' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Find a person' }).click();
+    await lookUp(page, `dossier:${people.anna.dossier}`);
+    await page.locator('li.event').first().waitFor();
+    const types = await eventTypes(page);
+    expect(types).toEqual(expect.arrayContaining(['EstablishmentProgrammeStarted', 'SfiEnrolled', 'EstablishmentAllowanceGranted']));
+    expect(types).not.toContain('HealthExaminationOffered');
+    const permit = page.locator('li.event[data-type="ResidencePermitGranted"]');
+    await permit.locator('summary').click();
+    expect(await permit.locator('dl').textContent()).toContain('ground');
+    expect(await page.locator('li.event[data-type="MigrationCaseOpened"] dl').textContent()).not.toContain('citizenship');
+    await screenshot(page, 'timeline-arbetsformedlingen');
+
+    await page.getByRole('link', { name: 'Establishment' }).click();
+    await page.getByText('Establishment – Page 1').waitFor();
+    expect((await page.locator('table tbody tr').allTextContents()).join('\n')).toContain(people.anna.personId);
+    await expectAccessible(page);
+    await screenshot(page, 'establishment');
+  });
+
+  it('a county board reads its county overview and no person-level timeline', async () => {
+    const { page } = await signIn('county:22', 'caseworker', 'lansstyrelsen');
+    const menu = await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link').allTextContents();
+    expect(menu).toEqual(['County overview']);
+    await page.getByRole('link', { name: 'County overview' }).click();
+    expect(await page.getByLabel('County code (länskod)').inputValue()).toBe('22');
+    await page.getByText('County overview – Page 1').waitFor();
+    const overview = (await page.locator('table tbody tr').allTextContents()).join('\n');
+    expect(overview).toContain('Sundsvall');
+    expect(overview).toContain('Timrå');
+    await expectAccessible(page);
+    await screenshot(page, 'county-overview');
+
+    // Even by typing the address, the api refuses it a timeline.
+    await page.goto(base + '/person');
+    await lookUp(page, `dossier:${people.anna.dossier}`);
+    await page.getByRole('alert').filter({ hasText: 'Your agency may not read this.' }).waitFor();
+    await page.getByLabel('County code (länskod)').count();
+    await screenshot(page, 'county-no-timeline');
+  });
+
+  it('an analyst draws the 2016 cohort’s time to work by gender, compares two as-of dates and downloads CSV, SVG and PNG', async () => {
+    const { page, problems } = await signIn('analyst', 'analyst', 'analytiker');
+    const menu = await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link').allTextContents();
+    expect(menu).toEqual(['Time to event']);
+    await page.getByRole('link', { name: 'Time to event' }).click();
+    await page.getByLabel('From (starts the clock)').selectOption('ResidencePermitGranted');
+    await page.getByLabel('To (stops the clock; one or more)').selectOption(['EmploymentStarted']);
+    await page.getByLabel('Year of the start event').fill('2016');
+    await page.getByRole('checkbox', { name: 'gender' }).check();
+    await page.getByRole('button', { name: 'Run analysis' }).click();
+    await page.locator('#km-chart path.curve').first().waitFor();
+    expect(await page.locator('#km-chart path.curve').count()).toBe(2);
+    const medians = await page.locator('table.medians tbody tr').allTextContents();
+    expect(medians).toHaveLength(2);
+    expect(medians.join('\n')).toMatch(/gender=female/);
+    expect(medians.join('\n')).toMatch(/gender=male/);
+    expect(await page.locator('table.medians thead').textContent()).toContain('Share by day 365');
+    // Number at risk at day 0 is the group's size: six women and six men.
+    expect(await page.locator('table.at-risk tbody tr td:nth-child(2)').allTextContents()).toEqual(['6', '6']);
+    await expectAccessible(page);
+    await screenshot(page, 'analytics');
+
+    const save = async (button: string) => {
+      const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: button }).click()]);
+      return { name: download.suggestedFilename(), body: fs.readFileSync((await download.path())!) };
+    };
+    const csv = await save('Download CSV (summary)');
+    expect(csv.name).toBe('time-to-event.csv');
+    const lines = csv.body.toString('utf8').trim().split(/\r\n/);
+    expect(lines[0]).toBe('asOf,group,n,events,censored,median,medianLower,medianUpper,share90,share365,share730');
+    expect(lines).toHaveLength(3);
+    const curves = await save('Download CSV (curves)');
+    expect(curves.body.toString('utf8').split(/\r\n/)[0]).toBe('asOf,group,day,atRisk,events,censored,survival,lower,upper');
+    const svg = await save('Download chart (SVG)');
+    expect(svg.body.toString('utf8')).toMatch(/^<\?xml[^>]*>\n<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg.body.toString('utf8')).toContain('class="curve"');
+    const png = await save('Download chart (PNG)');
+    expect(png.body.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.body.length).toBeGreaterThan(2000);
+
+    // Compared with what was known at the end of 2017: the same groups again, dashed.
+    await page.getByLabel('Compare with as of (optional)').fill('2017-12-31');
+    await page.getByRole('button', { name: 'Run analysis' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#km-chart path.curve').length === 4);
+    expect(await page.locator('#km-chart path.curve[stroke-dasharray]').count()).toBe(2);
+    expect(await page.locator('table.medians tbody tr').count()).toBe(4);
+    await screenshot(page, 'analytics-compared');
+
+    await page.goto(base + '/person');
+    await lookUp(page, `dossier:${people.anna.dossier}`);
+    await page.getByRole('alert').filter({ hasText: 'Your agency may not read this.' }).waitFor();
+    expect(cspProblems(problems)).toEqual([]);
+  });
+
+  it('a platform admin reads who read a person’s record', async () => {
+    const { page } = await signIn('platform', 'admin', 'dataskydd');
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByLabel('Subject (dossier number, personnummer or person id)').fill(`person:${people.anna.personId}`);
+    await page.getByRole('button', { name: 'Show audit log' }).click();
+    await page.locator('table tbody tr').first().waitFor();
+    const rows = (await page.locator('table tbody tr').allTextContents()).join('\n');
+    // The municipality's and Arbetsförmedlingen's reads in the tests above.
+    expect(rows).toContain('municipality:2281');
+    expect(rows).toContain('arbetsformedlingen');
+    await expectAccessible(page);
+    await screenshot(page, 'audit-log');
+  });
+});
