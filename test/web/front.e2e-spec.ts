@@ -81,7 +81,7 @@ describe('the web front in a browser', () => {
     await page.getByRole('button', { name: 'Logga in', exact: true }).click();
     await page.getByRole('link', { name: 'Sök person' }).waitFor();
 
-    const storage = await page.evaluate(() => ({ local: localStorage.length, session: Object.values(sessionStorage) }));
+    const storage = (await page.evaluate('({ local: localStorage.length, session: Object.values(sessionStorage) })')) as { local: number; session: string[] };
     expect(storage.local).toBe(0);
     expect(storage.session).toContain(token);
     expect(page.url()).toBe(`${base}/`);
@@ -90,13 +90,13 @@ describe('the web front in a browser', () => {
     await page.getByRole('link', { name: 'Sök person' }).waitFor();
     await page.getByRole('button', { name: 'Logga ut' }).click();
     await page.getByRole('heading', { name: 'Logga in' }).waitFor();
-    expect(await page.evaluate(() => Object.values(sessionStorage))).not.toContain(token);
+    expect(await page.evaluate('Object.values(sessionStorage)')).not.toContain(token);
     expect(cspProblems(problems)).toEqual([]);
   });
 
   it('a municipality caseworker finds its person, reads the timeline as of a date, and cannot find another municipality’s', async () => {
     const { page, urls, problems } = await signIn('municipality:2281', 'caseworker', 'anna');
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
     await page.getByRole('link', { name: 'Find a person' }).click();
     await lookUp(page, people.anna.pnr!);
     await page.getByRole('heading', { name: 'Timeline' }).waitFor();
@@ -118,7 +118,7 @@ describe('the web front in a browser', () => {
 
     await page.getByLabel('As of').fill('2023-07-20');
     await page.getByRole('button', { name: 'Show', exact: true }).click();
-    await page.waitForFunction(() => !document.querySelector('li.event[data-type="SfiEnrolled"]') && document.querySelector('li.event'));
+    await page.waitForFunction(`!document.querySelector('li.event[data-type="SfiEnrolled"]') && document.querySelector('li.event')`);
     expect(await eventTypes(page)).toEqual(['MigrationCaseOpened', 'ResidencePermitGranted', 'MunicipalityAssigned', 'PopulationRegistered', 'SettledInMunicipality']);
     expect(urls.some((u) => u.includes('asOf=2023-07-20T23%3A59%3A59Z'))).toBe(true);
 
@@ -278,7 +278,7 @@ describe('the web front in a browser', () => {
     // Compared with what was known at the end of 2017: the same groups again, dashed.
     await page.getByLabel('Compare with as of (optional)').fill('2017-12-31');
     await page.getByRole('button', { name: 'Run analysis' }).click();
-    await page.waitForFunction(() => document.querySelectorAll('#km-chart path.curve').length === 4);
+    await page.waitForFunction(`document.querySelectorAll('#km-chart path.curve').length === 4`);
     expect(await page.locator('#km-chart path.curve[stroke-dasharray]').count()).toBe(2);
     expect(await page.locator('table.medians tbody tr').count()).toBe(4);
     await screenshot(page, 'analytics-compared');
