@@ -54,8 +54,9 @@ async function importPerson(app: TestApp, admin: string, steps: readonly Step[],
   return { dossier: d, pnr, personId: results[0].personId! };
 }
 
-export async function importWebPopulation(app: TestApp): Promise<WebPopulation> {
-  const admin = await app.token('platform', 'admin', 'importer');
+/** `admin`: a platform admin's token, for an api that trusts only configured issuers. */
+export async function importWebPopulation(app: TestApp, adminToken?: string): Promise<WebPopulation> {
+  const admin = adminToken ?? (await app.token('platform', 'admin', 'importer'));
   const annaPnr = personnummer(1990, true);
   const anna = await importPerson(app, admin, [
     ['migrationsverket', 'MigrationCaseOpened', '2023-01-10', { route: 'asylum', birthYear: 1990, gender: 'female', citizenship: 'SYR' }],
