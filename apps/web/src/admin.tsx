@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, apiBlob, query } from './api';
 import { t } from './i18n';
+import { subjectOf } from './person';
 import { DataTable, download, errorMessage, Status, useRequest, type Column } from './ui';
 
 type Row = Record<string, unknown>;
@@ -31,7 +32,8 @@ export function AdminPage(props: { token: string }) {
   const [audit, runAudit] = useRequest<unknown>();
   const [extract, runExtract] = useRequest<unknown>();
   const [fileError, setFileError] = useState<string | null>(null);
-  const extractQuery = (format?: string) => query({ subject: subject.trim(), from: from || undefined, to: to || undefined, format });
+  // The extract's bounds are RFC 3339 times: the whole of each chosen day, in UTC.
+  const extractQuery = (format?: string) => query({ subject: subjectOf(subject), from: from ? `${from}T00:00:00Z` : undefined, to: to ? `${to}T23:59:59Z` : undefined, format });
   return (
     <>
       <h1>{t('adminTitle')}</h1>
@@ -40,7 +42,7 @@ export function AdminPage(props: { token: string }) {
         onSubmit={(e) => {
           e.preventDefault();
           if (!subject.trim()) return;
-          void runAudit(() => api<unknown>(props.token, 'GET', `/v1/audit${query({ subject: subject.trim() })}`));
+          void runAudit(() => api<unknown>(props.token, 'GET', `/v1/audit${query({ subject: subjectOf(subject) })}`));
         }}
       >
         <div class="field">
