@@ -146,7 +146,7 @@ describe('the web front in a browser', () => {
     expect(firstPage.every((r) => r.includes('permit-to-settlement'))).toBe(true);
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('Chain gaps – Page 2').waitFor();
-    await expect(rows.count()).resolves.toBe(2);
+    await expect(rows.count()).resolves.toBe(6);
     expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
     const secondPage = await rows.allTextContents();
     const listed = [...firstPage, ...secondPage].join('\n');
@@ -155,11 +155,11 @@ describe('the web front in a browser', () => {
 
     await page.getByRole('button', { name: 'Previous page' }).click();
     await page.getByText('Chain gaps – Page 1').waitFor();
-    await page.getByRole('button', { name: 'daysOpen' }).click();
-    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('daysOpen');
+    await page.getByRole('button', { name: 'Days open' }).click();
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Days open');
     const days = (await page.locator('table tbody tr td:nth-child(4)').allTextContents()).map((d) => Number(d.replace(/\D/g, '')));
     expect(days).toEqual([...days].sort((a, b) => a - b));
-    await page.getByRole('button', { name: 'daysOpen' }).click();
+    await page.getByRole('button', { name: 'Days open' }).click();
     expect(await page.locator('th[aria-sort="descending"]').count()).toBe(1);
     await expectAccessible(page);
     await screenshot(page, 'chain-gaps');
@@ -252,8 +252,8 @@ describe('the web front in a browser', () => {
     expect(medians.join('\n')).toMatch(/gender=female/);
     expect(medians.join('\n')).toMatch(/gender=male/);
     expect(await page.locator('table.medians thead').textContent()).toContain('Share by day 365');
-    // Number at risk at day 0 is the group's size: six women and six men.
-    expect(await page.locator('table.at-risk tbody tr td:nth-child(2)').allTextContents()).toEqual(['6', '6']);
+    // Number at risk at day 0 is the group's size: eight women and eight men.
+    expect(await page.locator('table.at-risk tbody tr td:nth-child(2)').allTextContents()).toEqual(['8', '8']);
     await expectAccessible(page);
     await screenshot(page, 'analytics');
 
@@ -301,5 +301,35 @@ describe('the web front in a browser', () => {
     expect(rows).toContain('arbetsformedlingen');
     await expectAccessible(page);
     await screenshot(page, 'audit-log');
+  });
+
+  // Disclosure control of aggregates is built on another branch; here the page is shown answers of
+  // the shape it releases (a value withheld is null, its group or row naming it in suppressedFields,
+  // a horizon marked suppressed) to check that it reads "suppressed" and never 0.
+  it('shows withheld aggregate cells as "suppressed", not 0', async () => {
+    const { page } = await signIn('analyst', 'analyst', 'analytiker');
+    await page.route('**/v1/analytics/time-to-event', (route) =>
+      route.fulfill({
+        contentType: 'application/json',
+        body: JSON.stringify({
+          asOf: '2026-12-01T00:00:00Z',
+          groups: [
+            {
+              key: { gender: 'female' }, n: 40, events: 12, censored: null, median: null, medianCi: { lower: null, upper: null },
+              curve: [{ day: 100, atRisk: 40, events: 6, censored: 0, survival: 0.85, lower: 0.7, upper: 0.93 }, { day: 300, atRisk: 34, events: 6, censored: 0, survival: 0.7, lower: 0.55, upper: 0.81 }],
+              horizons: [{ day: 90, share: 0 }, { day: 365, share: null, suppressed: true }],
+              suppressed: true, suppressedFields: ['censored', 'median', 'medianCi', 'horizons'],
+            },
+          ],
+        }),
+      }),
+    );
+    await page.getByRole('link', { name: 'Time to event' }).click();
+    await page.getByRole('button', { name: 'Run analysis' }).click();
+    const row = page.locator('table.medians tbody tr').first();
+    await row.waitFor();
+    const cells = await row.locator('td').allTextContents();
+    expect(cells).toEqual(['40', '12', 'suppressed', 'suppressed', 'suppressed – suppressed', '0.0 %', 'suppressed']);
+    await page.unroute('**/v1/analytics/time-to-event');
   });
 });

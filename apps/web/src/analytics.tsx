@@ -3,7 +3,7 @@ import { api } from './api';
 import { atRiskAt, KaplanMeierChart, pngBlob, riskDays, svgText, type CurvePoint, type Series } from './chart';
 import { t } from './i18n';
 import { asOfParam } from './person';
-import { cellText, download, Status, toCsv, useRequest } from './ui';
+import { cellText, download, fieldText, Status, suppressedIn, toCsv, useRequest } from './ui';
 
 // The clock's event types (the catalogue without health facts and retractions, as the api allows).
 const CLOCK_TYPES = [
@@ -28,7 +28,9 @@ interface Group {
   readonly median: unknown;
   readonly medianCi?: { lower: unknown; upper: unknown } | null;
   readonly curve: readonly CurvePoint[];
-  readonly horizons?: readonly { day: number; share: unknown }[];
+  readonly horizons?: readonly { day: number; share: unknown; suppressed?: boolean }[];
+  readonly suppressed?: boolean;
+  readonly suppressedFields?: readonly string[];
 }
 
 interface Answer {
@@ -150,7 +152,7 @@ export function AnalyticsPage(props: { token: string }) {
 function Results(props: { runs: readonly Run[] }) {
   const compared = props.runs.length > 1;
   const rows = props.runs.flatMap((r, i) => r.answer.groups.map((g) => ({ run: r, group: g, label: compared ? `${groupLabel(g)} · ${t('asOf')} ${r.asOf}` : groupLabel(g), dashed: i > 0 })));
-  const series: Series[] = rows.map((r) => ({ label: r.label, curve: r.group.curve ?? [], n: r.group.n, dashed: r.dashed }));
+  const series: Series[] = rows.map((r) => ({ label: r.label, curve: r.group.curve ?? [], n: r.group.n, dashed: r.dashed, suppressed: suppressedIn(r.group, 'curve') || suppressedIn(r.group, 'n') }));
   const horizonDays = [...new Set(rows.flatMap((r) => (r.group.horizons ?? []).map((h) => h.day)))].sort((a, b) => a - b);
   const days = riskDays(series);
   const shareAt = (g: Group, day: number) => g.horizons?.find((h) => h.day === day)?.share;
@@ -218,13 +220,15 @@ function Results(props: { runs: readonly Run[] }) {
             {rows.map((r) => (
               <tr key={r.label}>
                 <th scope="row">{r.label}</th>
-                <td class="num">{cellText(r.group.n)}</td>
-                <td class="num">{cellText(r.group.events)}</td>
-                <td class="num">{cellText(r.group.censored)}</td>
-                <td class="num">{cellText(r.group.median)}</td>
-                <td>{r.group.medianCi ? `${cellText(r.group.medianCi.lower)} – ${cellText(r.group.medianCi.upper)}` : '–'}</td>
+                <td class="num">{fieldText(r.group, 'n', r.group.n)}</td>
+                <td class="num">{fieldText(r.group, 'events', r.group.events)}</td>
+                <td class="num">{fieldText(r.group, 'censored', r.group.censored)}</td>
+                <td class="num">{fieldText(r.group, 'median', r.group.median)}</td>
+                <td>{r.group.medianCi ? `${fieldText(r.group, 'medianCi.lower', r.group.medianCi.lower)} – ${fieldText(r.group, 'medianCi.upper', r.group.medianCi.upper)}` : '–'}</td>
                 {horizonDays.map((d) => {
-                  const share = shareAt(r.group, d);
+                  const horizon = r.group.horizons?.find((h) => h.day === d);
+                  const share = horizon?.share;
+                  if (horizon?.suppressed || (share === null && suppressedIn(r.group, 'horizons'))) return <td class="num" key={d}>{t('suppressed')}</td>;
                   return <td class="num" key={d}>{typeof share === 'number' ? `${cellText(share * 100, 1)} %` : cellText(share)}</td>;
                 })}
               </tr>

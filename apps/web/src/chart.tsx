@@ -16,6 +16,8 @@ export interface Series {
   readonly curve: readonly CurvePoint[];
   readonly n: unknown;
   readonly dashed: boolean;
+  /** The group's curve or size is withheld by disclosure control. */
+  readonly suppressed?: boolean;
 }
 
 // Colours with at least 4.5:1 against white (WCAG 1.4.11 asks 3:1 for graphics); a compared
@@ -111,11 +113,15 @@ export function KaplanMeierChart(props: { series: readonly Series[]; id: string 
 
 /** The number still at risk at a day: those whose time is at least that day. */
 export function atRiskAt(s: Series, day: number): number | null | 'suppressed' {
-  if (day === 0) return numeric(s.n);
+  if (day === 0) return s.n === null && s.suppressed ? 'suppressed' : numeric(s.n);
   const next = s.curve.find((p) => p.day >= day);
   if (next) return numeric(next.atRisk);
-  // Past the curve's end (it stops before a step with too few at risk): not disclosed.
-  return 'suppressed';
+  if (s.suppressed) return 'suppressed';
+  // Past the last step: those left after it (disclosure control releases a step only when that is 0 or at least k).
+  const last = s.curve[s.curve.length - 1];
+  if (!last) return numeric(s.n);
+  const [atRisk, events, censored] = [numeric(last.atRisk), numeric(last.events), numeric(last.censored)];
+  return atRisk === null || events === null || censored === null ? null : Math.max(0, atRisk - events - censored);
 }
 
 export function riskDays(series: readonly Series[]): number[] {

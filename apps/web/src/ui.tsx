@@ -86,9 +86,27 @@ export function cellText(value: unknown, digits = 0): string {
 
 export interface Column<R> {
   readonly key: string;
-  readonly label: string;
+  readonly label: string | (() => string);
+  /** The dotted field name a row's `suppressedFields` would list; the key when absent. */
+  readonly field?: string;
   readonly value: (row: R) => unknown;
   readonly numeric?: boolean;
+}
+
+/**
+ * Disclosure control (CONTRACT.md v1.1) withholds small counts: the value is null and its row or
+ * group carries `suppressed: true` with `suppressedFields` naming it (or the cell itself is
+ * `{ value: null, suppressed: true }`). Such a cell reads "suppressed", never 0 or a dash.
+ */
+export function suppressedIn(row: unknown, field: string): boolean {
+  if (typeof row !== 'object' || row === null) return false;
+  const fields = (row as { suppressedFields?: unknown }).suppressedFields;
+  return Array.isArray(fields) && fields.some((f) => f === field || field.startsWith(`${String(f)}.`));
+}
+
+export function fieldText(row: unknown, field: string, value: unknown, digits = 0): string {
+  if ((value === null || value === undefined) && suppressedIn(row, field)) return t('suppressed');
+  return cellText(value, digits);
 }
 
 function sortKey(value: unknown): string | number {
@@ -121,7 +139,7 @@ export function DataTable<R>(props: { caption: string; columns: readonly Column<
               return (
                 <th key={c.key} scope="col" aria-sort={active ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'} class={c.numeric ? 'num' : undefined}>
                   <button type="button" class="sort" onClick={() => setSort({ key: c.key, dir: active && sort.dir === 1 ? -1 : 1 })}>
-                    {c.label}
+                    {typeof c.label === 'function' ? c.label() : c.label}
                     <span aria-hidden="true" class="sort-mark">{active ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}</span>
                   </button>
                 </th>
@@ -134,7 +152,7 @@ export function DataTable<R>(props: { caption: string; columns: readonly Column<
           {rows.map((row, i) => (
             <tr key={i}>
               {props.columns.map((c) => (
-                <td key={c.key} class={c.numeric ? 'num' : undefined}>{cellText(c.value(row))}</td>
+                <td key={c.key} class={c.numeric ? 'num' : undefined}>{fieldText(row, c.field ?? c.key, c.value(row))}</td>
               ))}
               {props.action ? (
                 <td>

@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, query } from './api';
-import { t, type Key } from './i18n';
+import { lang, t, type Key } from './i18n';
 import { DataTable, Status, useRequest, type Column } from './ui';
 
 type Row = Record<string, unknown>;
@@ -44,10 +44,49 @@ const GAP_CODES = [
   'programme-without-activity',
 ];
 
-const col = (key: string, label: string, numericColumn = false, value?: (row: Row) => unknown): Column<Row> => ({
+// Column headings in both languages, by the api's field names.
+const HEADINGS: Record<string, readonly [en: string, sv: string]> = {
+  personId: ['Person', 'Person'],
+  permitDate: ['Permit date', 'Tillståndsdatum'],
+  permitType: ['Permit', 'Tillstånd'],
+  daysWaiting: ['Days waiting', 'Dagar i väntan'],
+  assignedMunicipalityCode: ['Assigned municipality', 'Anvisad kommun'],
+  assignmentDate: ['Assigned on', 'Anvisad den'],
+  receptionHousing: ['Reception housing', 'Mottagningsboende'],
+  municipalityCode: ['Municipality', 'Kommun'],
+  startedAt: ['Started', 'Startade'],
+  plannedEndDate: ['Planned end', 'Planerat slut'],
+  daysLeft: ['Days left', 'Dagar kvar'],
+  activities: ['Activities', 'Aktiviteter'],
+  relation: ['Relation', 'Relation'],
+  settledAt: ['Settled', 'Bosatt'],
+  arrangement: ['Arrangement', 'Boendeform'],
+  sfi: ['SFI', 'SFI'],
+  civicOrientation: ['Civic orientation', 'Samhällsorientering'],
+  programme: ['Programme', 'Program'],
+  internship: ['Internship', 'Praktik'],
+  work: ['Work', 'Arbete'],
+  gap: ['Gap', 'Glapp'],
+  since: ['Since', 'Sedan'],
+  daysOpen: ['Days open', 'Dagar öppet'],
+  name: ['Name', 'Namn'],
+  people: ['People', 'Personer'],
+  receivedTotal: ['Received', 'Mottagna'],
+  receivedAssigned: ['Received: assigned', 'Mottagna: anvisade'],
+  receivedSelf: ['Received: self-arranged', 'Mottagna: eget boende'],
+  assigned: ['Assigned', 'Anvisade'],
+  permitToSettlement: ['Median days permit→settlement', 'Mediandagar tillstånd→bosättning'],
+  settlementToSfi: ['Median days settlement→SFI', 'Mediandagar bosättning→SFI'],
+  settlementToWork: ['Median days settlement→work', 'Mediandagar bosättning→arbete'],
+  openGaps: ['Open gaps', 'Öppna glapp'],
+};
+
+/** `field`: the dotted name the api lists in a row's `suppressedFields` (disclosure control). */
+const col = (key: string, numericColumn = false, value?: (row: Row) => unknown, field = key): Column<Row> => ({
   key,
-  label,
+  label: () => (HEADINGS[key] ? HEADINGS[key][lang() === 'en' ? 0 : 1] : key),
   numeric: numericColumn,
+  field,
   value: value ?? ((row) => row[key]),
 });
 
@@ -73,14 +112,14 @@ export const VIEWS: Record<string, ViewSpec> = {
     serverPaged: true,
     rows: pageItems,
     columns: [
-      col('personId', 'person'),
-      col('permitDate', 'permitDate'),
-      col('permitType', 'permitType'),
-      col('daysWaiting', 'daysWaiting', true),
-      col('assignedMunicipalityCode', 'assignedMunicipalityCode'),
-      col('assignmentDate', 'assignmentDate'),
-      col('receptionHousing', 'receptionHousing'),
-      col('municipalityCode', 'municipalityCode'),
+      col('personId'),
+      col('permitDate'),
+      col('permitType'),
+      col('daysWaiting', true),
+      col('assignedMunicipalityCode'),
+      col('assignmentDate'),
+      col('receptionHousing'),
+      col('municipalityCode'),
     ],
   },
   establishment: {
@@ -92,12 +131,12 @@ export const VIEWS: Record<string, ViewSpec> = {
     serverPaged: true,
     rows: pageItems,
     columns: [
-      col('personId', 'person'),
-      col('municipalityCode', 'municipalityCode'),
-      col('startedAt', 'startedAt', false, (r) => String(r.startedAt ?? '').slice(0, 10)),
-      col('plannedEndDate', 'plannedEndDate'),
-      col('daysLeft', 'daysLeft', true),
-      col('activities', 'activities', false, (r) => (Array.isArray(r.activities) ? r.activities.map((a) => String((a as Row).kind)).join(', ') : null)),
+      col('personId'),
+      col('municipalityCode'),
+      col('startedAt', false, (r) => String(r.startedAt ?? '').slice(0, 10)),
+      col('plannedEndDate'),
+      col('daysLeft', true),
+      col('activities', false, (r) => (Array.isArray(r.activities) ? r.activities.map((a) => String((a as Row).kind)).join(', ') : null)),
     ],
   },
   residents: {
@@ -109,11 +148,11 @@ export const VIEWS: Record<string, ViewSpec> = {
     serverPaged: true,
     rows: pageItems,
     columns: [
-      col('personId', 'person'),
-      col('relation', 'relation'),
-      col('settledAt', 'settledAt', false, (r) => (typeof r.settledAt === 'string' ? r.settledAt.slice(0, 10) : r.settledAt)),
-      col('arrangement', 'arrangement'),
-      ...['sfi', 'civicOrientation', 'programme', 'internship', 'work'].map((step) => col(step, step, false, (r) => get(r, 'steps', step, 'status') ?? null)),
+      col('personId'),
+      col('relation'),
+      col('settledAt', false, (r) => (typeof r.settledAt === 'string' ? r.settledAt.slice(0, 10) : r.settledAt)),
+      col('arrangement'),
+      ...['sfi', 'civicOrientation', 'programme', 'internship', 'work'].map((step) => col(step, false, (r) => get(r, 'steps', step, 'status') ?? null)),
     ],
   },
   'chain-gaps': {
@@ -124,7 +163,7 @@ export const VIEWS: Record<string, ViewSpec> = {
     params: (f) => ({ gap: f.gap || undefined }),
     serverPaged: true,
     rows: pageItems,
-    columns: [col('personId', 'person'), col('gap', 'gap'), col('since', 'since'), col('daysOpen', 'daysOpen', true), col('municipalityCode', 'municipalityCode')],
+    columns: [col('personId'), col('gap'), col('since'), col('daysOpen', true), col('municipalityCode')],
   },
   'county-overview': {
     name: 'county-overview',
@@ -135,17 +174,17 @@ export const VIEWS: Record<string, ViewSpec> = {
     serverPaged: false,
     rows: (body) => ((body as { municipalities?: Row[] }).municipalities ?? []),
     columns: [
-      col('municipalityCode', 'municipalityCode'),
-      col('name', 'name'),
-      col('people', 'people', true),
-      col('receivedTotal', 'received', true, (r) => get(r, 'received', 'total')),
-      col('receivedAssigned', 'received: assigned', true, (r) => get(r, 'received', 'assigned')),
-      col('receivedSelf', 'received: self-arranged', true, (r) => get(r, 'received', 'selfArranged')),
-      col('assigned', 'assigned', true),
-      col('permitToSettlement', 'median days permit→settlement', true, (r) => get(r, 'medianDays', 'permitToSettlement')),
-      col('settlementToSfi', 'median days settlement→SFI', true, (r) => get(r, 'medianDays', 'settlementToSfi')),
-      col('settlementToWork', 'median days settlement→work', true, (r) => get(r, 'medianDays', 'settlementToWork')),
-      col('openGaps', 'openGaps', true),
+      col('municipalityCode'),
+      col('name'),
+      col('people', true),
+      col('receivedTotal', true, (r) => get(r, 'received', 'total'), 'received.total'),
+      col('receivedAssigned', true, (r) => get(r, 'received', 'assigned'), 'received.assigned'),
+      col('receivedSelf', true, (r) => get(r, 'received', 'selfArranged'), 'received.selfArranged'),
+      col('assigned', true),
+      col('permitToSettlement', true, (r) => get(r, 'medianDays', 'permitToSettlement'), 'medianDays.permitToSettlement'),
+      col('settlementToSfi', true, (r) => get(r, 'medianDays', 'settlementToSfi'), 'medianDays.settlementToSfi'),
+      col('settlementToWork', true, (r) => get(r, 'medianDays', 'settlementToWork'), 'medianDays.settlementToWork'),
+      col('openGaps', true),
     ],
   },
 };
