@@ -48,7 +48,7 @@ describe('the demo in a browser', () => {
     await page.getByRole('link', { name: 'Time to event' }).click();
     await page.getByRole('checkbox', { name: 'gender' }).check();
     await page.getByRole('button', { name: 'Run analysis' }).click();
-    await page.locator('#km-chart path.curve').first().waitFor();
+    await page.locator('#km-chart path.curve').first().waitFor({ state: 'attached' });
     expect(await page.locator('#km-chart path.curve').count()).toBeGreaterThanOrEqual(2);
     await screenshot(page, 'demo-analytics');
     await context.close();

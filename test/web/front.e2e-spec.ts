@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startTestApp, type TestApp } from '../support/test-app';
-import { axeViolations, launchBrowser, listen, screenshot, watchProblems } from './support/browser';
+import { axeViolations, launchBrowser, listen, screenshot, until, watchProblems } from './support/browser';
 import { importWebPopulation, type WebPopulation } from './support/population';
 
 jest.setTimeout(60_000);
@@ -118,8 +118,8 @@ describe('the web front in a browser', () => {
 
     await page.getByLabel('As of').fill('2023-07-20');
     await page.getByRole('button', { name: 'Show', exact: true }).click();
-    await page.waitForFunction(`!document.querySelector('li.event[data-type="SfiEnrolled"]') && document.querySelector('li.event')`);
-    expect(await eventTypes(page)).toEqual(['MigrationCaseOpened', 'ResidencePermitGranted', 'MunicipalityAssigned', 'PopulationRegistered', 'SettledInMunicipality']);
+    const known = await until(() => eventTypes(page), (types) => types.length > 0 && !types.includes('SfiEnrolled'), 'the timeline as of 2023-07-20');
+    expect(known).toEqual(['MigrationCaseOpened', 'ResidencePermitGranted', 'MunicipalityAssigned', 'PopulationRegistered', 'SettledInMunicipality']);
     expect(urls.some((u) => u.includes('asOf=2023-07-20T23%3A59%3A59Z'))).toBe(true);
 
     await lookUp(page, `dossier:${people.timra.dossier}`);
@@ -137,26 +137,25 @@ describe('the web front in a browser', () => {
     const { page, problems } = await signIn('municipality:2281', 'caseworker', 'anna');
     await page.getByRole('link', { name: 'Chain gaps' }).click();
     await page.getByLabel('Gap', { exact: true }).selectOption('permit-to-settlement');
-    await page.getByLabel('Rows per page').selectOption('10');
+    await page.getByLabel('Rows per page').selectOption('25');
     await page.getByRole('button', { name: 'Apply' }).click();
     const rows = page.locator('table tbody tr');
-    await page.getByText('Chain gaps – Page 1').waitFor();
-    await expect(rows.count()).resolves.toBe(10);
-    const firstPage = await rows.allTextContents();
-    expect(firstPage.every((r) => r.includes('permit-to-settlement'))).toBe(true);
+    const caption = () => page.locator('table caption').textContent().catch(() => null);
+    const firstPage = await until(() => rows.allTextContents(), (r) => r.length === 25 && r.every((row) => row.includes('permit-to-settlement')), 'a first page of 25 permit gaps');
+    expect(await caption()).toBe('Chain gaps – Page 1');
     await page.getByRole('button', { name: 'Next page' }).click();
-    await page.getByText('Chain gaps – Page 2').waitFor();
-    await expect(rows.count()).resolves.toBe(6);
+    await until(caption, (c) => c === 'Chain gaps – Page 2', 'page 2');
+    const secondPage = await until(() => rows.allTextContents(), (r) => r.length === 5, 'a second page of the last 5');
     expect(await page.getByRole('button', { name: 'Next page' }).isDisabled()).toBe(true);
-    const secondPage = await rows.allTextContents();
     const listed = [...firstPage, ...secondPage].join('\n');
     for (const person of people.cohort) expect(listed).toContain(person.personId);
     expect(listed).not.toContain(people.timra.personId);
 
     await page.getByRole('button', { name: 'Previous page' }).click();
-    await page.getByText('Chain gaps – Page 1').waitFor();
+    await until(() => rows.count(), (n) => n === 25, 'page 1 again');
     await page.getByRole('button', { name: 'Days open' }).click();
     expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Days open');
+    await page.locator('th[aria-sort="ascending"]').waitFor();
     const days = (await page.locator('table tbody tr td:nth-child(4)').allTextContents()).map((d) => Number(d.replace(/\D/g, '')));
     expect(days).toEqual([...days].sort((a, b) => a - b));
     await page.getByRole('button', { name: 'Days open' }).click();
@@ -170,23 +169,21 @@ describe('the web front in a browser', () => {
     expect(page.url()).toBe(`${base}/person`);
 
     await page.getByRole('link', { name: 'Settlement queue' }).click();
-    await page.getByText('Settlement queue – Page 1').waitFor();
-    const queue = (await rows.allTextContents()).join('\n');
+    const queue = (await until(() => rows.allTextContents(), (r) => r.some((row) => row.includes(people.cohort[0].personId)), 'the settlement queue')).join('\n');
     expect(queue).toContain(people.cohort[0].personId);
     expect(queue).not.toContain(people.timra.personId);
     await screenshot(page, 'settlement-queue');
 
     await page.getByRole('link', { name: 'Residents' }).click();
     expect(await page.getByLabel('Municipality code (kommunkod)').inputValue()).toBe('2281');
-    await page.getByText('Residents – Page 1').waitFor();
-    expect((await rows.allTextContents()).join('\n')).toContain(people.anna.personId);
+    await until(() => rows.allTextContents(), (r) => r.some((row) => row.includes(people.anna.personId)), 'anna among the residents');
     await expectAccessible(page);
     await screenshot(page, 'residents');
 
     await page.getByRole('link', { name: 'County overview' }).click();
-    await page.getByText('County overview – Page 1').waitFor();
+    await until(caption, (c) => c === 'County overview – Page 1', 'the county overview');
     // A municipality reads its own row of the county overview only.
-    const overview = await rows.allTextContents();
+    const overview = await until(() => rows.allTextContents(), (r) => r.length > 0, 'overview rows');
     expect(overview).toHaveLength(1);
     expect(overview[0]).toContain('2281');
     expect(cspProblems(problems)).toEqual([]);
@@ -208,8 +205,7 @@ describe('the web front in a browser', () => {
     await screenshot(page, 'timeline-arbetsformedlingen');
 
     await page.getByRole('link', { name: 'Establishment' }).click();
-    await page.getByText('Establishment – Page 1').waitFor();
-    expect((await page.locator('table tbody tr').allTextContents()).join('\n')).toContain(people.anna.personId);
+    await until(() => page.locator('table tbody tr').allTextContents(), (r) => r.some((row) => row.includes(people.anna.personId)), 'anna in the establishment view');
     await expectAccessible(page);
     await screenshot(page, 'establishment');
   });
@@ -220,8 +216,7 @@ describe('the web front in a browser', () => {
     expect(menu).toEqual(['County overview']);
     await page.getByRole('link', { name: 'County overview' }).click();
     expect(await page.getByLabel('County code (länskod)').inputValue()).toBe('22');
-    await page.getByText('County overview – Page 1').waitFor();
-    const overview = (await page.locator('table tbody tr').allTextContents()).join('\n');
+    const overview = (await until(() => page.locator('table tbody tr').allTextContents(), (r) => r.length > 1, 'the county’s municipalities')).join('\n');
     expect(overview).toContain('Sundsvall');
     expect(overview).toContain('Timrå');
     await expectAccessible(page);
@@ -245,15 +240,17 @@ describe('the web front in a browser', () => {
     await page.getByLabel('Year of the start event').fill('2016');
     await page.getByRole('checkbox', { name: 'gender' }).check();
     await page.getByRole('button', { name: 'Run analysis' }).click();
-    await page.locator('#km-chart path.curve').first().waitFor();
+    await page.locator('#km-chart path.curve').first().waitFor({ state: 'attached' });
     expect(await page.locator('#km-chart path.curve').count()).toBe(2);
+    // Each curve has steps (a path of more than its start at day 0).
+    expect(await page.locator('#km-chart path.curve').evaluateAll((paths) => paths.map((p) => (p.getAttribute('d') ?? '').split('V').length > 3))).toEqual([true, true]);
     const medians = await page.locator('table.medians tbody tr').allTextContents();
     expect(medians).toHaveLength(2);
     expect(medians.join('\n')).toMatch(/gender=female/);
     expect(medians.join('\n')).toMatch(/gender=male/);
     expect(await page.locator('table.medians thead').textContent()).toContain('Share by day 365');
-    // Number at risk at day 0 is the group's size: eight women and eight men.
-    expect(await page.locator('table.at-risk tbody tr td:nth-child(2)').allTextContents()).toEqual(['8', '8']);
+    // Number at risk at day 0 is the group's size: fifteen women and fifteen men.
+    expect(await page.locator('table.at-risk tbody tr td:nth-child(2)').allTextContents()).toEqual(['15', '15']);
     await expectAccessible(page);
     await screenshot(page, 'analytics');
 
@@ -278,7 +275,7 @@ describe('the web front in a browser', () => {
     // Compared with what was known at the end of 2017: the same groups again, dashed.
     await page.getByLabel('Compare with as of (optional)').fill('2017-12-31');
     await page.getByRole('button', { name: 'Run analysis' }).click();
-    await page.waitForFunction(`document.querySelectorAll('#km-chart path.curve').length === 4`);
+    await until(() => page.locator('#km-chart path.curve').count(), (n) => n === 4, 'four curves');
     expect(await page.locator('#km-chart path.curve[stroke-dasharray]').count()).toBe(2);
     expect(await page.locator('table.medians tbody tr').count()).toBe(4);
     await screenshot(page, 'analytics-compared');

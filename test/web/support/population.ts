@@ -25,7 +25,10 @@ export interface WebPopulation {
   readonly anna: WebPerson;
   /** Assigned to Timrå (same county), never to Sundsvall. */
   readonly timra: WebPerson;
-  /** Sixteen people (eight women, eight men) granted a permit in 2016, assigned to Sundsvall and never settled; twelve find work. */
+  /**
+   * Thirty people (fifteen women, fifteen men) granted a permit in 2016, assigned to Sundsvall and
+   * never settled; two in three find work: enough that disclosure control (k = 5) still releases curve steps.
+   */
   readonly cohort: readonly WebPerson[];
 }
 
@@ -75,7 +78,7 @@ export async function importWebPopulation(app: TestApp, adminToken?: string): Pr
     ['migrationsverket', 'MunicipalityAssigned', '2023-05-10', { municipalityCode: '2262' }],
   ], null);
   const cohort: WebPerson[] = [];
-  for (let i = 0; i < 16; i++) {
+  for (let i = 0; i < 30; i++) {
     const gender = i % 2 === 0 ? 'female' : 'male';
     const month = String(1 + (i % 12)).padStart(2, '0');
     const steps: Step[] = [
@@ -83,7 +86,7 @@ export async function importWebPopulation(app: TestApp, adminToken?: string): Pr
       ['migrationsverket', 'ResidencePermitGranted', `2016-${month}-01`, { permitType: 'temporary', ground: 'refugee' }],
       ['migrationsverket', 'MunicipalityAssigned', `2016-${month}-15`, { municipalityCode: '2281' }],
     ];
-    if (i < 12) steps.push(['arbetsformedlingen', 'EmploymentStarted', `${2017 + (i % 3)}-${month}-20`, { occupation: '5120', form: 'regular' }]);
+    if (i < 20) steps.push(['arbetsformedlingen', 'EmploymentStarted', `${2016 + (i % 3)}-12-${String(1 + (i % 28)).padStart(2, '0')}`, { occupation: '5120', form: 'regular' }]);
     cohort.push(await importPerson(app, admin, steps, null));
   }
   await app.kedja.runtime.projections?.waitUntilCaughtUp(30_000);
