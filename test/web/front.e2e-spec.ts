@@ -67,6 +67,11 @@ describe('the web front in a browser', () => {
     await page.goto(base + '/');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await expectAccessible(page);
+    // The first Tab reaches the skip link, which moves focus to the page's content.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
     await screenshot(page, 'sign-in');
     await page.getByLabel('Access token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
@@ -107,8 +112,11 @@ describe('the web front in a browser', () => {
     expect(types).not.toContain('HealthExaminationOffered');
     expect(await page.locator('dd[data-field="phase"]').textContent()).toBe('establishment');
     expect(await page.locator('dd[data-field="municipalityCode"]').textContent()).toBe('2281');
+    // By keyboard: an event's details open with Enter on its summary.
     const permit = page.locator('li.event[data-type="ResidencePermitGranted"]');
-    await permit.locator('summary').click();
+    await permit.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    expect(await permit.locator('details').getAttribute('open')).not.toBeNull();
     await expect(permit.locator('dl').textContent()).resolves.toContain('permitType');
     // A municipality sees the permit but not its ground, nor the citizenship.
     expect(await permit.locator('dl').textContent()).not.toContain('ground');
@@ -153,9 +161,11 @@ describe('the web front in a browser', () => {
 
     await page.getByRole('button', { name: 'Previous page' }).click();
     await until(() => rows.count(), (n) => n === 25, 'page 1 again');
-    await page.getByRole('button', { name: 'Days open' }).click();
-    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Days open');
+    // Sorting by keyboard: the column heading is a button.
+    await page.getByRole('button', { name: 'Days open' }).focus();
+    await page.keyboard.press('Enter');
     await page.locator('th[aria-sort="ascending"]').waitFor();
+    expect(await page.locator('th[aria-sort="ascending"]').textContent()).toContain('Days open');
     const days = (await page.locator('table tbody tr td:nth-child(4)').allTextContents()).map((d) => Number(d.replace(/\D/g, '')));
     expect(days).toEqual([...days].sort((a, b) => a - b));
     await page.getByRole('button', { name: 'Days open' }).click();
@@ -176,7 +186,10 @@ describe('the web front in a browser', () => {
 
     await page.getByRole('link', { name: 'Residents' }).click();
     expect(await page.getByLabel('Municipality code (kommunkod)').inputValue()).toBe('2281');
-    await until(() => rows.allTextContents(), (r) => r.some((row) => row.includes(people.anna.personId)), 'anna among the residents');
+    // 31 residents and assignments, ordered by person id: all on one page of 100.
+    await page.getByLabel('Rows per page').selectOption('100');
+    await until(() => rows.count(), (n) => n === 31, 'the 31 people Sundsvall holds');
+    expect((await rows.allTextContents()).join('\n')).toContain(people.anna.personId);
     await expectAccessible(page);
     await screenshot(page, 'residents');
 

@@ -160,7 +160,17 @@ function App() {
 
   return (
     <>
-      <a class="skip" href="#main">{t('skip')}</a>
+      <a
+        class="skip"
+        href="#main"
+        onClick={(e) => {
+          // Focus moves without a #fragment, so the address stays the page's own.
+          e.preventDefault();
+          document.getElementById('main')?.focus();
+        }}
+      >
+        {t('skip')}
+      </a>
       <header class="top">
         <span class="brand">{t('appName')}</span>
         {who ? (
