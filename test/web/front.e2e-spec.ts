@@ -202,6 +202,20 @@ describe('the web front in a browser', () => {
     expect(cspProblems(problems)).toEqual([]);
   });
 
+  it('another municipality lists only its own person, and an empty filter says so', async () => {
+    const { page } = await signIn('municipality:2262', 'caseworker', 'timra-handlaggare');
+    await page.getByRole('link', { name: 'Chain gaps' }).click();
+    const rows = page.locator('table tbody tr');
+    const listed = (await until(() => rows.allTextContents(), (r) => r.length > 0, 'Timrå’s gaps')).join('\n');
+    expect(listed).toContain(people.timra.personId);
+    for (const person of [people.anna, ...people.cohort]) expect(listed).not.toContain(person.personId);
+    // Never settled, so no SFI gap yet.
+    await page.getByLabel('Gap', { exact: true }).selectOption('settlement-to-sfi');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('status').filter({ hasText: 'Nothing to show.' }).waitFor();
+    await screenshot(page, 'chain-gaps-empty');
+  });
+
   it('Arbetsförmedlingen sees the programme and the permit ground, never health facts or citizenship', async () => {
     const { page } = await signIn('arbetsformedlingen', 'caseworker', 'af-handlaggare');
     expect(await page.getByRole('link', { name: 'Residents' }).count()).toBe(0);
