@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const { app } = await createApp(config);
   await app.listen(config.port, config.host);
   const where = config.store.kind === 'sqlite' ? config.store.file : 'PostgreSQL';
-  new Logger('Kedja').log(`listening on http://127.0.0.1:${config.port} (store: ${config.store.kind}, ${where}); docs at /docs`);
+  new Logger('Kedja').log(`listening on http://127.0.0.1:${config.port} (store: ${config.store.kind}, ${where}); web front at /, docs at /docs`);
 }
 
 main().catch((error: unknown) => {
