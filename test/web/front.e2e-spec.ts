@@ -144,6 +144,7 @@ describe('the web front in a browser', () => {
   it('a municipality caseworker pages, filters and sorts the chain gaps and opens a person from them; the other views list only its own', async () => {
     const { page, problems } = await signIn('municipality:2281', 'caseworker', 'anna');
     await page.getByRole('link', { name: 'Chain gaps' }).click();
+    expect(await page.title()).toBe('Chain gaps – Kedja');
     await page.getByLabel('Gap', { exact: true }).selectOption('permit-to-settlement');
     await page.getByLabel('Rows per page').selectOption('25');
     await page.getByRole('button', { name: 'Apply' }).click();

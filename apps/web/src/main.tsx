@@ -112,9 +112,11 @@ function App() {
     return () => removeEventListener('popstate', onPop);
   }, []);
 
+  // Each page its own title (WCAG 2.4.2), so a screen reader and the tab bar say where one is.
   useEffect(() => {
-    document.title = `${t('appName')}`;
-  }, [lang]);
+    const item = NAV.find((n) => n.path === path);
+    document.title = !token ? `${t('signInTitle')} – ${t('appName')}` : item ? `${t(item.label)} – ${t('appName')}` : t('appName');
+  }, [lang, path, token]);
 
   const go = (to: string) => {
     if (to !== location.pathname) history.pushState(null, '', to);
