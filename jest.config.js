@@ -9,7 +9,7 @@ const swc = ['@swc/jest', {
   module: { type: 'commonjs' },
 }];
 const moduleNameMapper = {
-  '^@kedja/(chain|event-store|projections|access|analytics|simulator|auth)$': '<rootDir>/libs/$1/src',
+  '^@kedja/(chain|event-store|projections|access|analytics|simulator|auth|operations)$': '<rootDir>/libs/$1/src',
 };
 const common = { transform: { '^.+\\.ts$': swc }, moduleNameMapper, testEnvironment: 'node', rootDir: __dirname };
 module.exports = {

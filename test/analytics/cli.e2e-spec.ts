@@ -73,14 +73,31 @@ describeEachStore('kedja evaluate and kedja export', (kind: StoreKind) => {
     expect(lines[0]).toBe('as of 2019-12-31T23:59:59.999Z');
     expect(lines[1]).toMatch(/^group\s+n\s+events\s+censored\s+median days \[95% CI\]\s+by 90 d\s+by 365 d\s+by 730 d$/);
     expect(lines[2]).toMatch(/^gender=female\s+6\s+3\s+3\s+456 \[/);
-    expect(lines[3]).toMatch(/^gender=male\s+4\s+2\s+2\s+365 \[.*\]\s+0\.0%\s+50\.0%\s+50\.0%$/);
+    // S = ½ from day 365 to the end of follow-up at 1247: R's midpoint rule gives 806.
+    expect(lines[3]).toMatch(/^gender=male\s+4\s+2\s+2\s+806 \[.*\]\s+0\.0%\s+50\.0%\s+50\.0%$/);
+    expect(lines[5]).toMatch(/^log-rank test across the groups: chi-square \d+\.\d{3} on 1 df, p = 0\.\d+$/);
     const csv = await evaluate(app.config, { ...options, format: 'csv' });
     const rows = csv.trimEnd().split('\r\n').map((l) => l.split(','));
     expect(rows[0]).toEqual(['gender', 'n', 'events', 'censored', 'median', 'medianLower', 'medianUpper', 'share90', 'share365', 'share730', 'asOf']);
     expect(rows.slice(1).map((r) => r.slice(0, 5))).toEqual([
       ['female', '6', '3', '3', '456'],
-      ['male', '4', '2', '2', '365'],
+      ['male', '4', '2', '2', '806'],
     ]);
+  });
+
+  it('evaluate --competing adds cumulative incidences per cause', async () => {
+    const table = await evaluate(app.config, {
+      from: 'ResidencePermitGranted',
+      to: ['EmploymentStarted'],
+      competing: ['left-sweden'],
+      cohort: ['year=2016'],
+      asOf: '2019-12-31',
+    });
+    const lines = table.trimEnd().split('\n');
+    const at = lines.findIndex((l) => l.startsWith('cumulative incidence'));
+    expect(lines[at]).toMatch(/^cumulative incidence\s+cause\s+events\s+by 90 d\s+by 365 d\s+by 730 d$/);
+    expect(lines[at + 1]).toMatch(/^all\s+to\s+5\s/);
+    expect(lines[at + 2]).toMatch(/^all\s+left-sweden\s+2\s/);
   });
 
   it('evaluate refuses bad options with the API\'s messages', async () => {

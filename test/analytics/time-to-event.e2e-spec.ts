@@ -10,6 +10,7 @@ interface Group {
   medianCi: { lower: number | null; upper: number | null };
   curve: Array<{ day: number; atRisk: number; events: number; censored: number; survival: number }>;
   horizons: Array<{ day: number; share: number | null }>;
+  cumulativeIncidence?: Array<{ cause: string; events: number; curve: Array<{ day: number; atRisk: number; events: number; incidence: number; stdErr: number; lower: number | null; upper: number | null }> }>;
 }
 
 const QUESTION = { from: 'ResidencePermitGranted', to: 'EmploymentStarted', cohort: { year: 2016 }, groupBy: 'gender' };
@@ -57,7 +58,9 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
     expect(female.horizons[1].share).toBeCloseTo(1 / 3, 10);
     expect(female.horizons[2].share).toBeCloseTo(5 / 9, 10);
     // Men: work at 91 and 365; censored at 457 (closure) and 1247 (asOf; the 2016 job was retracted).
-    expect([male.n, male.events, male.censored, male.median]).toEqual([4, 2, 2, 365]);
+    // S = ½ exactly from 365 to the end of follow-up, so the median is the midpoint (365 + 1247)/2
+    // (R's quantile.survfit; libs/analytics README, "Quantiles").
+    expect([male.n, male.events, male.censored, male.median]).toEqual([4, 2, 2, 806]);
     expect(male.curve.map((r) => [r.day, r.atRisk, r.events, r.censored])).toEqual([
       [91, 4, 1, 0],
       [365, 3, 1, 0],
@@ -73,7 +76,8 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
     expect(Math.abs(Date.parse(response.body.asOf as string) - Date.now())).toBeLessThan(60_000);
     const { female, male } = byGender(response.body.groups as Group[]);
     // F2's job reported in 2020 now counts at 153 days: half the women worked within a year.
-    expect([female.n, female.events, female.censored, female.median]).toEqual([6, 4, 2, 365]);
+    // S = ½ exactly from 365 until the next job at 456: the median is their midpoint.
+    expect([female.n, female.events, female.censored, female.median]).toEqual([6, 4, 2, 410.5]);
     expect(female.curve.slice(0, 4).map((r) => [r.day, r.atRisk, r.events, r.censored])).toEqual([
       [153, 6, 1, 0],
       [184, 5, 1, 0],
@@ -82,7 +86,8 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
     ]);
     expect(female.curve[2].survival).toBeCloseTo(0.5, 10);
     // M3's job of 2019, reported in 2020, ends his episode at 914 days.
-    expect([male.n, male.events, male.censored, male.median]).toEqual([4, 3, 1, 365]);
+    // S = ½ from 365 until that job at 914: the median is (365 + 914)/2.
+    expect([male.n, male.events, male.censored, male.median]).toEqual([4, 3, 1, 639.5]);
     expect(male.curve.map((r) => [r.day, r.atRisk, r.events, r.censored])).toEqual([
       [91, 4, 1, 0],
       [365, 3, 1, 0],
@@ -182,11 +187,47 @@ describeEachStore('POST /v1/analytics/time-to-event', (kind: StoreKind) => {
     ['groupBy not a string', { ...QUESTION, groupBy: 3 }, ['groupBy']],
     ['horizons not a list', { ...QUESTION, horizons: 90 }, ['horizons']],
     ['a fractional horizon', { ...QUESTION, horizons: [90.5] }, ['horizons[0]']],
+    ['competing not a list', { ...QUESTION, competing: 'left-sweden' }, ['competing']],
+    ['an empty competing list', { ...QUESTION, competing: [] }, ['competing']],
+    ['an unknown competing cause', { ...QUESTION, competing: ['left-sweden', 'moved-to-mars'] }, ['competing[1]']],
+    ['a health fact as a competing cause', { ...QUESTION, competing: ['HealthExaminationCompleted'] }, ['competing[0]']],
+    ['a competing cause that is the event', { ...QUESTION, competing: ['EmploymentStarted'] }, ['competing[0]']],
+    ['a competing cause listed twice', { ...QUESTION, competing: ['left-sweden', 'left-sweden'] }, ['competing[1]']],
+    ['any closure as a competing cause', { ...QUESTION, competing: ['MigrationCaseClosed'] }, ['competing[0]']],
   ])('400 for %s', async (_name, body, expected) => {
     const response = await ask(body);
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('invalid-request');
     expect((response.body.errors as Array<{ path: string }>).map((e) => e.path).sort()).toEqual([...expected].sort());
+  });
+
+  it('gives cumulative incidences when people can leave in other ways (leaving Sweden competes with work)', async () => {
+    const response = await ask({ ...QUESTION, asOf: '2019-12-31', competing: ['left-sweden'] });
+    expect(response.status).toBe(200);
+    const { female, male } = byGender(response.body.groups as Group[]);
+    for (const g of [female, male]) {
+      expect(g.cumulativeIncidence!.map((c) => c.cause)).toEqual(['to', 'left-sweden']);
+      const [work, left] = g.cumulativeIncidence!;
+      // The closures of the population are departures from Sweden: what censored now competes.
+      expect(work.events).toBe(g.events);
+      expect(left.events).toBe(1);
+      const last = work.curve.length - 1;
+      expect(work.curve[last].incidence + left.curve[last].incidence).toBeLessThanOrEqual(1);
+      expect(work.curve[last].lower!).toBeLessThanOrEqual(work.curve[last].incidence);
+    }
+    // Women: work at 184 (1 of 6), then leaving Sweden at 365 along with a job there.
+    expect(female.cumulativeIncidence![0].curve[0]).toMatchObject({ day: 184, atRisk: 6, events: 1 });
+    expect(female.cumulativeIncidence![0].curve[0].incidence).toBeCloseTo(1 / 6, 12);
+  });
+
+  it('compares the groups by the log-rank test when grouped, and not otherwise', async () => {
+    const grouped = await ask({ ...QUESTION, asOf: '2019-12-31' });
+    expect(grouped.body.logRank).toMatchObject({ df: 1, observed: [3, 2] });
+    expect(grouped.body.logRank.chiSquare).toBeGreaterThanOrEqual(0);
+    expect(grouped.body.logRank.p).toBeGreaterThan(0);
+    expect(grouped.body.logRank.p).toBeLessThanOrEqual(1);
+    const { groupBy: _, ...ungrouped } = QUESTION;
+    expect((await ask(ungrouped)).body.logRank).toBeUndefined();
   });
 
   it('400 for a body that is not a JSON object', async () => {

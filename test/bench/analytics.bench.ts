@@ -104,6 +104,13 @@ registerSuite({
           `${seconds(endToEnd.baselinePerSecond!, people)} from the JSON histories (medians of ${context.repeats}, no warm-up; target < ${TARGET_SECONDS} s)`,
       );
       expect(JSON.stringify(await timeToEventFromProjection(opened.db, TABLE, QUERY, NOW)) === JSON.stringify(await viaJson()), 'the facts table and the JSON histories disagree');
+      // The same question with competing exits (Aalen–Johansen per group and cause) and the log-rank test.
+      const competing: TimeToEventQuery = { ...QUERY, competing: ['left-sweden', 'EducationStarted', 'citizenship'] };
+      const withCompeting = await context.compare('time-to-event with competing exits, load + compute (people/s)', {
+        events: people,
+        run: async () => void (await timeToEventFromProjection(opened.db, TABLE, competing, NOW)),
+      });
+      context.log(`time-to-event with competing exits over ${people} people: ${seconds(withCompeting.eventsPerSecond, people)} (target < ${TARGET_SECONDS} s)`);
 
       const histories = await loadAll(opened);
       const rows = histories.reduce((sum, h) => sum + h.events.length, 0);

@@ -241,8 +241,8 @@ async function startApiUnderTest(env: Record<string, string>): Promise<ApiUnderT
     // prom-client's process metrics (the api's /metrics): user + system CPU of the whole process.
     cpuMicros: async () => {
       const text = await (await fetch(`${url}/metrics`)).text();
-      const match = /^kedja_process_cpu_seconds_total (\S+)$/m.exec(text);
-      if (!match) throw new Error('/metrics has no kedja_process_cpu_seconds_total');
+      const match = /^process_cpu_seconds_total (\S+)$/m.exec(text);
+      if (!match) throw new Error('/metrics has no process_cpu_seconds_total');
       return Number(match[1]) * 1e6;
     },
     close: async () => {

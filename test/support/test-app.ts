@@ -37,7 +37,7 @@ export async function startTestApp(kind: StoreKind, env: Record<string, string> 
     kedja,
     config,
     http: () => request(server),
-    token: (actor, roles, sub = 'test-user') => mintLocalToken(dataDir, { actor, roles: Array.isArray(roles) ? roles : [roles], sub }),
+    token: (actor, roles, sub = 'test-user') => mintLocalToken(dataDir, { actor, roles: Array.isArray(roles) ? roles : [roles], sub, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds }),
     async close() {
       await kedja.close();
       fs.rmSync(dataDir, { recursive: true, force: true });

@@ -11,15 +11,16 @@ import { RecordingModule } from './recording/recording.module';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
 import { MetricsController } from './metrics/metrics.controller';
+import type { MetricsRegistry } from './metrics/metrics.service';
 import { RequestLogMiddleware } from './metrics/request-log.middleware';
 import { FEATURE_MODULES } from './features';
 
 @Module({})
 export class AppModule implements NestModule {
-  static create(config: KedjaConfig, runtime: KedjaRuntime, verifier: TokenVerifier): DynamicModule {
+  static create(config: KedjaConfig, runtime: KedjaRuntime, verifier: TokenVerifier, metrics: MetricsRegistry): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.create(config, runtime, verifier), CqrsModule.forRoot(), RecordingModule, ...FEATURE_MODULES],
+      imports: [CoreModule.create(config, runtime, verifier, metrics), CqrsModule.forRoot(), RecordingModule, ...FEATURE_MODULES],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: APP_GUARD, useClass: AuthGuard },

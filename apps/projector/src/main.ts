@@ -1,17 +1,30 @@
+import type { AddressInfo } from 'node:net';
 import { PROJECTIONS, ProjectionRunner, type ProjectionStatus } from '@kedja/projections';
-import { ConfigError, loadConfig } from '../../api/src/config/config';
+import { configureLogging, flushLogs } from '@kedja/operations';
+import { ConfigError, loadConfig, type KedjaConfig } from '../../api/src/config/config';
+import { DatabaseUnavailableError } from '../../api/src/runtime/open-store';
 import { openStoreFromConfig } from './open-store';
+import { startObservability } from './observe';
+import { StatusLines } from './status-lines';
 
 const STATUS_INTERVAL_MS = 30_000;
 
-function log(line: string): void {
-  process.stdout.write(`${new Date().toISOString()} projector ${line}\n`);
+function fail(code: 1 | 2, line: string): never {
+  flushLogs();
+  process.stderr.write(`projector: ${line}\n`);
+  process.exit(code);
 }
 
-function describe(status: ProjectionStatus): string {
-  const rebuild = status.rebuild ? ` rebuilding g${status.rebuild.generation} ${status.rebuild.done}/${status.rebuild.total}` : '';
-  const owner = status.owned ? 'applying' : status.running ? 'standby (another process applies)' : 'idle';
-  return `${status.name} g${status.generation} applied=${status.applied} lag=${status.lag} ${owner}${rebuild}${status.error ? ` error="${status.error}"` : ''}`;
+function describe(status: ProjectionStatus): Record<string, unknown> {
+  return {
+    projection: status.name,
+    generation: status.generation,
+    applied: status.applied,
+    lag: status.lag,
+    state: status.owned ? 'applying' : status.running ? 'standby' : 'idle',
+    ...(status.rebuild ? { rebuild: `g${status.rebuild.generation} ${status.rebuild.done}/${status.rebuild.total}` } : {}),
+    ...(status.error ? { error: status.error } : {}),
+  };
 }
 
 /**
@@ -19,27 +32,59 @@ function describe(status: ProjectionStatus): string {
  * is applied by one of them at a time (see the runner's ownership), the others stand by.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const { store, db } = await openStoreFromConfig(config);
-  if (PROJECTIONS.length === 0) log('no projections are registered (libs/projections/src/registry.ts); idling');
+  let config: KedjaConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
+    throw error;
+  }
+  const log = configureLogging({ service: 'projector', format: config.logFormat });
+  let opened;
+  try {
+    opened = await openStoreFromConfig(config, { onRetry: (message, attempt, delayMs) => log.warn({ attempt, retryInMs: delayMs }, `${message}; retrying`) });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(2, `configuration error: ${error.message}`);
+    if (error instanceof DatabaseUnavailableError) {
+      log.error(error.message);
+      fail(1, error.message);
+    }
+    throw error;
+  }
+  const { store, db } = opened;
+  if (PROJECTIONS.length === 0) log.warn('no projections are registered (libs/projections/src/registry.ts); idling');
   let lastProgress = 0;
   const runner = new ProjectionRunner(store, db, PROJECTIONS, {
-    log,
-    onError: (name, error) => log(`${name} failed, retrying: ${error instanceof Error ? error.message : String(error)}`),
+    log: (line) => log.info(line),
+    onError: (name, error) => log.error({ projection: name, error: error instanceof Error ? error.message : String(error) }, `${name} failed, retrying`),
     onRebuildProgress: (progress) => {
       if (Date.now() - lastProgress < 5000 && progress.done !== progress.total) return;
       lastProgress = Date.now();
-      log(`${progress.name} rebuild g${progress.generation}: ${progress.done}/${progress.total}`);
+      log.info({ projection: progress.name, generation: progress.generation, done: progress.done, total: progress.total }, `${progress.name} rebuild g${progress.generation}: ${progress.done}/${progress.total}`);
     },
   });
+  let serving = false;
+  let server;
+  try {
+    server = await startObservability({ store, status: () => runner.status(), serving: () => serving }, config.projectorPort, config.host);
+  } catch (error) {
+    // Two projectors on one host (allowed: one applies, one stands by) each need their own port.
+    await store.close();
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') fail(2, `configuration error: KEDJA_PROJECTOR_PORT ${config.projectorPort} is in use (another projector on this host?); give each its own`);
+    throw error;
+  }
   await runner.start();
-  log(`started with ${PROJECTIONS.length} projection(s) on ${config.store.kind}, ${runner.mechanism} ownership, holder ${runner.holderId}`);
+  serving = true;
+  const port = (server.address() as AddressInfo).port;
+  log.info({ projections: PROJECTIONS.length, store: config.store.kind, ownership: runner.mechanism, holder: runner.holderId, port },
+    `started with ${PROJECTIONS.length} projection(s) on ${config.store.kind}, ${runner.mechanism} ownership; /health and /metrics on port ${port}`);
 
+  const lines = new StatusLines();
   const report = async () => {
     try {
-      for (const status of await runner.status()) log(describe(status));
+      for (const status of lines.worthWriting(await runner.status())) log.info(describe(status), `${status.name}: ${String(describe(status).state)}, lag ${status.lag}`);
     } catch (error) {
-      log(`status failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.warn({ error: error instanceof Error ? error.message : String(error) }, 'status failed');
     }
   };
   const timer = setInterval(() => void report(), STATUS_INTERVAL_MS);
@@ -47,15 +92,27 @@ async function main(): Promise<void> {
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) {
-      log(`${signal} again: exiting without waiting`);
-      process.exit(1);
+      log.warn({ signal }, 'signal again: exiting without waiting');
+      fail(1, 'stopped without waiting');
     }
     stopping = true;
-    log(`${signal}: stopping after the batches in flight`);
+    serving = false;
+    const started = Date.now();
+    log.info({ signal, timeoutMs: config.shutdownTimeoutMs }, 'shutdown started: stopping after the batches in flight');
+    const hard = setTimeout(() => {
+      log.error({ elapsedMs: Date.now() - started }, 'shutdown timed out; exiting');
+      fail(1, 'shutdown timed out');
+    }, config.shutdownTimeoutMs);
+    hard.unref();
     clearInterval(timer);
+    server.close();
+    server.closeAllConnections();
+    // A batch not committed is rolled back and applied again by whoever runs next: nothing is lost.
     await runner.stop();
     await store.close();
-    log('stopped');
+    clearTimeout(hard);
+    log.info({ signal, elapsedMs: Date.now() - started }, 'shutdown complete');
+    flushLogs();
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -63,7 +120,5 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const text = error instanceof ConfigError ? `configuration: ${error.message}` : error instanceof Error ? (error.stack ?? error.message) : String(error);
-  process.stderr.write(`projector: ${text}\n`);
-  process.exit(1);
+  fail(1, `failed: ${error instanceof Error ? error.message : String(error)}`);
 });

@@ -1,13 +1,3 @@
-import * as fs from 'node:fs';
-import { openEventStore, type OpenedEventStore } from '@kedja/event-store';
-import type { KedjaConfig } from '../../api/src/config/config';
-
-/** Opens the store exactly as the api does, so the projector and the CLI see the same database. */
-export async function openStoreFromConfig(config: KedjaConfig): Promise<OpenedEventStore> {
-  if (config.store.kind === 'sqlite') fs.mkdirSync(config.dataDir, { recursive: true });
-  return openEventStore(
-    config.store.kind === 'sqlite'
-      ? { kind: 'sqlite', file: config.store.file, synchronous: config.store.synchronous }
-      : { kind: 'postgres', connectionString: config.store.connectionString, schema: config.store.schema },
-  );
-}
+// The projector opens the store exactly as the api does (data directory 0700, database retried),
+// so both see the same database.
+export { openConfiguredStore as openStoreFromConfig } from '../../api/src/runtime/open-store';

@@ -8,7 +8,7 @@ export type {
   PersonAttributes,
   PersonHistory,
 } from './types';
-export { ATTRIBUTE_KEYS } from './types';
+export { ATTRIBUTE_KEYS, CLOSURE_REASONS } from './types';
 export { parseTime } from './time';
 export { AGE_BAND_LABELS, ageBand } from './episodes/attributes';
 export { buildEpisode, EpisodeEvaluator, type Episode } from './episodes/episode';
@@ -24,10 +24,16 @@ export {
   type KaplanMeierRow,
   type SurvivalObservation,
 } from './kaplan-meier/kaplan-meier';
+export { QUANTILE_TOLERANCE, stepQuantiles, survivalQuantiles, type SurvivalQuantile } from './kaplan-meier/quantile';
+export { aalenJohansen, type AalenJohansenResult, type CauseIncidence, type IncidenceRow } from './competing-risks/aalen-johansen';
+export { chiSquareUpperTail, logRankTest, type LogRankCell, type LogRankTest } from './log-rank/log-rank';
 export {
   timeToEvent,
   TimeToEventAccumulator,
+  type CumulativeIncidence,
   type GroupKey,
+  type LogRankAnswer,
+  type StratifiedLogRank,
   type TimeToEventGroup,
   type TimeToEventQuery,
   type TimeToEventResult,

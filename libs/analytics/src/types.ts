@@ -78,4 +78,12 @@ export interface EpisodeQuery {
   readonly from: string;
   /** Event type(s) that stop the clock (first occurrence of any, at or after the start). */
   readonly to: string | readonly string[];
+  /**
+   * Competing exits: event types, or reasons of a MigrationCaseClosed (`left-sweden`, …), each a
+   * cause of its own. The first exit of any kind ends the episode; `to` wins a tie at one instant.
+   */
+  readonly competing?: readonly string[];
 }
+
+/** The reasons a migration case closes (@kedja/chain CaseClosureReason), usable as competing exits. */
+export const CLOSURE_REASONS: readonly string[] = ['left-sweden', 'withdrawn', 'deceased', 'citizenship', 'other'];

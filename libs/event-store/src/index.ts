@@ -2,6 +2,7 @@ export * from './event-store.port';
 export * from './errors';
 export * from './sql/sql-database';
 export { SqliteDatabase } from './sql/sqlite-database';
+export { ensurePrivateDirectory, ensurePrivateFile } from './sql/file-modes';
 export type { SqliteDatabaseOptions, SqliteSynchronous } from './sql/sqlite-database';
 export { PostgresDatabase, PostgresExecutor, quoteIdentifier } from './sql/postgres-database';
 export type { PostgresDatabaseOptions } from './sql/postgres-database';

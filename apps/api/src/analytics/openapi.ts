@@ -1,4 +1,4 @@
-import { AGE_BAND_LABELS, ATTRIBUTE_KEYS } from '@kedja/analytics';
+import { AGE_BAND_LABELS, ATTRIBUTE_KEYS, CLOSURE_REASONS } from '@kedja/analytics';
 import { CLOCK_EVENT_TYPES } from './time-to-event/query';
 
 const problem = (description: string) => ({
@@ -9,11 +9,18 @@ const problem = (description: string) => ({
 const eventType = { type: 'string', enum: [...CLOCK_EVENT_TYPES] };
 const oneOrMany = (schema: Record<string, unknown>) => ({ oneOf: [schema, { type: 'array', items: schema, minItems: 1, maxItems: 400 }] });
 const interval = { type: 'object', properties: { lower: { type: ['number', 'null'] }, upper: { type: ['number', 'null'] } } };
+const share = { type: 'array', items: { type: 'object', properties: { day: { type: 'integer' }, share: { type: ['number', 'null'] } } } };
+const logRankStatistic = {
+  chiSquare: { type: ['number', 'null'], description: 'null with fewer than two groups with expected events, or above 100 groups' },
+  df: { type: 'integer', description: 'groups with expected events > 0, less one' },
+  p: { type: ['number', 'null'], description: 'upper tail of chi-square on df degrees of freedom' },
+};
 
 /** The analytics paths, for buildOpenApiDocument's `extraPaths`. */
 export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
   '/v1/analytics/time-to-event': {
     post: {
+      operationId: 'runTimeToEvent',
       tags: ['analytics'],
       summary: 'Kaplan–Meier time from one event to the first of others, per group (role analyst, actor analyst)',
       description:
@@ -35,6 +42,17 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
               properties: {
                 from: eventType,
                 to: { oneOf: [eventType, { type: 'array', items: eventType, minItems: 1 }] },
+                competing: {
+                  type: 'array',
+                  minItems: 1,
+                  uniqueItems: true,
+                  items: { oneOf: [{ ...eventType, enum: CLOCK_EVENT_TYPES.filter((t) => t !== 'MigrationCaseClosed') }, { type: 'string', enum: [...CLOSURE_REASONS] }] },
+                  description:
+                    'Competing exits: event types, or reasons of a MigrationCaseClosed (a closure for a reason not listed censors). The ' +
+                    'first exit of any kind ends a person\'s episode (`to` wins a tie at one instant, then the order listed). Each group ' +
+                    'then carries `cumulativeIncidence` (Aalen–Johansen), and its Kaplan–Meier curve and log-rank test treat a competing ' +
+                    'exit as censored (the cause-specific view).',
+                },
                 cohort: {
                   type: 'object',
                   additionalProperties: false,
@@ -83,8 +101,11 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
                         n: { type: 'integer' },
                         events: { type: 'integer' },
                         censored: { type: 'integer' },
-                        median: { type: ['integer', 'null'], description: 'Days; null if S(t) never reaches 0.5' },
-                        medianCi: { ...interval, description: '95% (Brookmeyer–Crowley); a null bound is not reached' },
+                        median: {
+                          type: ['number', 'null'],
+                          description: "Days, as R's quantile.survfit: the first day with S ≤ 0.5, or the midpoint of a flat exactly at 0.5 (so it can end in .5); null if not reached",
+                        },
+                        medianCi: { ...interval, description: '95%, the same rule on the log-log band (Brookmeyer–Crowley); a null bound is not reached' },
                         curve: {
                           type: 'array',
                           items: {
@@ -98,9 +119,50 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
                             },
                           },
                         },
-                        horizons: {
+                        horizons: share,
+                        cumulativeIncidence: {
                           type: 'array',
-                          items: { type: 'object', properties: { day: { type: 'integer' }, share: { type: ['number', 'null'] } } },
+                          description: 'Only with `competing`: the cause `to` first, then each competing cause in the order asked',
+                          items: {
+                            type: 'object',
+                            properties: {
+                              cause: { type: 'string' },
+                              events: { type: 'integer' },
+                              curve: {
+                                type: 'array',
+                                items: {
+                                  type: 'object',
+                                  properties: {
+                                    day: { type: 'integer' },
+                                    atRisk: { type: 'integer' },
+                                    events: { type: 'integer' },
+                                    incidence: { type: 'number' },
+                                    stdErr: { type: 'number', description: "infinitesimal jackknife, as R's survfit on a multi-state Surv" },
+                                    lower: { type: ['number', 'null'], description: '95%, log scale (R\'s default); null while the incidence is 0' },
+                                    upper: { type: ['number', 'null'] },
+                                  },
+                                },
+                              },
+                              horizons: share,
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                  logRank: {
+                    type: 'object',
+                    description: "Only with groupBy: the log-rank test of equal hazards across the groups (R's survdiff)",
+                    properties: {
+                      ...logRankStatistic,
+                      observed: { type: 'array', items: { type: 'integer' }, description: 'events per group, in the order of `groups`' },
+                      expected: { type: 'array', items: { type: 'number' } },
+                      stratified: {
+                        type: 'array',
+                        description: 'With several groupBy attributes: each one tested within the strata of the others',
+                        items: {
+                          type: 'object',
+                          properties: { by: { type: 'string' }, strata: { type: 'array', items: { type: 'string' } }, ...logRankStatistic },
                         },
                       },
                     },
@@ -113,7 +175,8 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
         '400': problem('invalid-request: every bad field is named in `errors`'),
         '401': problem('unauthorized'),
         '403': problem('not-permitted: not an analyst'),
-        '503': problem('unavailable: the analytics read model is not built yet'),
+        '413': problem('payload-too-large'),
+        '503': { ...problem('unavailable: the analytics read model is not built yet'), headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } } },
       },
     },
   },

@@ -1,4 +1,7 @@
 import * as path from 'node:path';
+import { logFormatFrom, LogFormatError, type LogFormat } from '@kedja/operations';
+import { GAP_CODES } from '../reading/views/read-models';
+import { loadThresholds, thresholdSetting, type GapThresholds } from '../reading/views/thresholds';
 
 /**
  * The one configuration schema, read once at start. A bad setting stops the process with a
@@ -6,6 +9,8 @@ import * as path from 'node:path';
  */
 export interface KedjaConfig {
   readonly port: number;
+  /** `KEDJA_PROJECTOR_PORT` (default 3001): apps/projector's /health and /metrics. */
+  readonly projectorPort: number;
   readonly host: string;
   readonly dataDir: string;
   readonly store:
@@ -18,6 +23,20 @@ export interface KedjaConfig {
   /** Run the projections inside the api process (embedded mode) or leave them to apps/projector. */
   readonly projectionsInProcess: boolean;
   readonly logRequests: boolean;
+  /** Longest accepted (and minted) token lifetime, `exp` − `iat`, in seconds (KEDJA_TOKEN_MAX_LIFETIME). */
+  readonly tokenMaxLifetimeSeconds: number;
+  /** With configured issuers, the `aud` every token must carry (KEDJA_AUDIENCE). */
+  readonly audience?: string;
+  /** Requests per bearer token per minute (KEDJA_RATE_LIMIT); 0 turns the limit off. */
+  readonly rateLimitPerMinute: number;
+  /** `KEDJA_LOG_FORMAT`: json (default off a terminal) or text. */
+  readonly logFormat: LogFormat;
+  /** `KEDJA_SHUTDOWN_TIMEOUT` (seconds, default 10): from SIGTERM to exit, whatever is in flight. */
+  readonly shutdownTimeoutMs: number;
+  /** `KEDJA_DB_CONNECT_TIMEOUT` (seconds, default 30): how long a refused database is retried at start. */
+  readonly dbConnectTimeoutMs: number;
+  /** The chain-gaps view's KEDJA_GAP_* thresholds, checked here so a bad one stops the start. */
+  readonly gapThresholds: GapThresholds;
   /** The web front served at `/` (apps/web, built by `npm run build`). */
   readonly web: WebConfig;
 }
@@ -58,6 +77,17 @@ function flag(env: Env, name: string, fallback: boolean): boolean {
   if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
   if (['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
   throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** A duration: whole seconds, or a number with s, m, h or d (`12h`, `90m`). */
+function duration(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const m = /^(\d+)\s*(s|m|h|d)?$/i.exec(raw.trim());
+  if (!m) throw new ConfigError(`${name} must be a duration such as 3600, 90m or 12h, got "${raw}"`);
+  const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[(m[2] ?? 's').toLowerCase() as 's' | 'm' | 'h' | 'd'];
+  if (seconds < min || seconds > max) throw new ConfigError(`${name} must be between ${min} s and ${max} s, got ${seconds} s`);
+  return seconds;
 }
 
 function parseIssuers(raw: string | undefined): IssuerConfig[] {
@@ -101,7 +131,43 @@ function parseWeb(env: Env, cwd: string, issuers: readonly IssuerConfig[]): WebC
   return { dir, oidc: { issuer, clientId, scope: env.KEDJA_WEB_OIDC_SCOPE || 'openid', resource: env.KEDJA_WEB_OIDC_RESOURCE || undefined } };
 }
 
-export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaConfig {
+/** CONTRACT.md v1.1: tokens live at most 12 hours unless configured otherwise. */
+export const DEFAULT_TOKEN_MAX_LIFETIME = 12 * 3600;
+export const DEFAULT_AUDIENCE = 'kedja';
+/** Requests per token per minute: 20,000 a second. */
+export const DEFAULT_RATE_LIMIT = 1_200_000;
+
+function audience(env: Env, issuers: readonly IssuerConfig[]): string | undefined {
+  const raw = env.KEDJA_AUDIENCE;
+  // An issuer's tokens may be meant for other services too: with configured issuers a token must
+  // name this one in `aud` (an issuer's own `audience` in KEDJA_ISSUERS overrides it).
+  if (raw === undefined || raw === '') return issuers.length > 0 ? DEFAULT_AUDIENCE : undefined;
+  if (!/^[\x21-\x7e]{1,256}$/.test(raw)) throw new ConfigError('KEDJA_AUDIENCE must be 1-256 visible ASCII characters');
+  return raw;
+}
+
+function gapThresholds(env: Env): GapThresholds {
+  const known = new Set(GAP_CODES.map((code) => thresholdSetting(code)));
+  const unknown = Object.keys(env).filter((name) => name.startsWith('KEDJA_GAP_') && !known.has(name));
+  if (unknown.length > 0) throw new ConfigError(`${unknown[0]} is not a setting; the gap thresholds are ${[...known].join(', ')}`);
+  try {
+    return loadThresholds(env);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function logFormat(env: Env, isTty: boolean): LogFormat {
+  try {
+    return logFormatFrom(env, isTty);
+  } catch (error) {
+    if (error instanceof LogFormatError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd(), isTty = Boolean(process.stdout.isTTY)): KedjaConfig {
+  const issuers = parseIssuers(env.KEDJA_ISSUERS);
   const dataDir = path.resolve(cwd, env.KEDJA_DATA_DIR || env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL;
   const storeKind = env.KEDJA_STORE || (databaseUrl ? 'postgres' : 'sqlite');
@@ -119,9 +185,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
   } else {
     throw new ConfigError(`KEDJA_STORE must be sqlite or postgres, got "${storeKind}"`);
   }
-  const issuers = parseIssuers(env.KEDJA_ISSUERS);
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
+    projectorPort: integer(env, 'KEDJA_PROJECTOR_PORT', 3001, 0, 65535),
     host: env.HOST || '0.0.0.0',
     dataDir,
     store,
@@ -132,5 +198,15 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): KedjaCo
     projectionsInProcess: flag(env, 'KEDJA_PROJECTIONS_IN_PROCESS', storeKind === 'sqlite'),
     logRequests: flag(env, 'KEDJA_LOG_REQUESTS', true),
     web: parseWeb(env, cwd, issuers),
+    tokenMaxLifetimeSeconds: duration(env, 'KEDJA_TOKEN_MAX_LIFETIME', DEFAULT_TOKEN_MAX_LIFETIME, 60, 30 * 86400),
+    audience: audience(env, issuers),
+    // Per token, not per address: agencies post from a few gateways. The default is far above
+    // what one client reaches on this hardware (the ingest and reading benchmarks peak near
+    // 5,000 requests/s with one token), so only a runaway or hostile client meets it.
+    rateLimitPerMinute: integer(env, 'KEDJA_RATE_LIMIT', DEFAULT_RATE_LIMIT, 0, 100_000_000),
+    logFormat: logFormat(env, isTty),
+    shutdownTimeoutMs: integer(env, 'KEDJA_SHUTDOWN_TIMEOUT', 10, 1, 600) * 1000,
+    dbConnectTimeoutMs: integer(env, 'KEDJA_DB_CONNECT_TIMEOUT', 30, 0, 600) * 1000,
+    gapThresholds: gapThresholds(env),
   };
 }

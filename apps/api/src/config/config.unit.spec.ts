@@ -12,6 +12,18 @@ describe('loadConfig', () => {
     expect(config.projectionsInProcess).toBe(false);
   });
 
+  it('limits tokens to 12 hours and each token to 1,200,000 requests a minute unless configured', () => {
+    expect(loadConfig({})).toMatchObject({ tokenMaxLifetimeSeconds: 43200, rateLimitPerMinute: 1_200_000, audience: undefined });
+    expect(loadConfig({ KEDJA_TOKEN_MAX_LIFETIME: '90m', KEDJA_RATE_LIMIT: '0' })).toMatchObject({ tokenMaxLifetimeSeconds: 5400, rateLimitPerMinute: 0 });
+    expect(loadConfig({ KEDJA_TOKEN_MAX_LIFETIME: '3600' }).tokenMaxLifetimeSeconds).toBe(3600);
+  });
+
+  it('checks the audience kedja with configured issuers, or KEDJA_AUDIENCE', () => {
+    const issuers = '[{"issuer":"https://idp.example.se","jwksUri":"https://idp.example.se/jwks.json"}]';
+    expect(loadConfig({ KEDJA_ISSUERS: issuers }).audience).toBe('kedja');
+    expect(loadConfig({ KEDJA_ISSUERS: issuers, KEDJA_AUDIENCE: 'kedja-prod' }).audience).toBe('kedja-prod');
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
@@ -23,6 +35,18 @@ describe('loadConfig', () => {
     [{ KEDJA_ISSUERS: '[{"issuer":"x"}]' }, /jwksUri or publicKeyPem/],
     [{ KEDJA_PROJECTIONS_IN_PROCESS: 'maybe' }, /KEDJA_PROJECTIONS_IN_PROCESS/],
     [{ DATABASE_URL: 'postgres://x/y', KEDJA_PG_SCHEMA: 'Bad-Name' }, /KEDJA_PG_SCHEMA/],
+    [{ KEDJA_TOKEN_MAX_LIFETIME: 'forever' }, /KEDJA_TOKEN_MAX_LIFETIME/],
+    [{ KEDJA_TOKEN_MAX_LIFETIME: '31d' }, /KEDJA_TOKEN_MAX_LIFETIME/],
+    [{ KEDJA_TOKEN_MAX_LIFETIME: '10s' }, /KEDJA_TOKEN_MAX_LIFETIME/],
+    [{ KEDJA_RATE_LIMIT: 'lots' }, /KEDJA_RATE_LIMIT/],
+    [{ KEDJA_RATE_LIMIT: '-1' }, /KEDJA_RATE_LIMIT/],
+    [{ KEDJA_AUDIENCE: 'has space' }, /KEDJA_AUDIENCE/],
+    [{ KEDJA_GAP_PERMIT_TO_SETTLEMENT: 'soon' }, /^KEDJA_GAP_PERMIT_TO_SETTLEMENT must be a number of days or months/],
+    [{ KEDJA_GAP_PERMIT_TO_SETLEMENT: '60d' }, /^KEDJA_GAP_PERMIT_TO_SETLEMENT is not a setting/],
+    [{ KEDJA_LOG_FORMAT: 'xml' }, /KEDJA_LOG_FORMAT/],
+    [{ KEDJA_SHUTDOWN_TIMEOUT: '0' }, /KEDJA_SHUTDOWN_TIMEOUT/],
+    [{ KEDJA_DB_CONNECT_TIMEOUT: 'long' }, /KEDJA_DB_CONNECT_TIMEOUT/],
+    [{ KEDJA_PROJECTOR_PORT: '-1' }, /KEDJA_PROJECTOR_PORT/],
   ])('stops on a bad setting %j with a message naming it', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -47,5 +71,14 @@ describe('loadConfig', () => {
     ])('stops on a provider the api could not verify or use: %j', (env, message) => {
       expect(() => loadConfig(env)).toThrow(message);
     });
+  });
+
+  it('reads the operations settings: gap thresholds, log format (JSON off a terminal), shutdown and connect timeouts', () => {
+    const config = loadConfig({ KEDJA_GAP_SETTLEMENT_TO_SFI: '30d', KEDJA_SHUTDOWN_TIMEOUT: '25' }, '/srv', false);
+    expect(config.gapThresholds['settlement-to-sfi']).toEqual({ days: 30 });
+    expect(config).toMatchObject({ logFormat: 'json', shutdownTimeoutMs: 25_000, dbConnectTimeoutMs: 30_000, projectorPort: 3001 });
+    expect(loadConfig({}, '/srv', true).logFormat).toBe('text');
+    expect(loadConfig({ KEDJA_LOG_FORMAT: 'json' }, '/srv', true).logFormat).toBe('json');
+    expect(loadConfig({}, '/srv').shutdownTimeoutMs).toBe(10_000);
   });
 });

@@ -2,6 +2,7 @@ import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { TokenVerifier } from '@kedja/auth';
 import type { KedjaConfig } from '../config/config';
 import { TOKEN_VERIFIER } from '../auth/auth.guard';
+import { TOKEN_RATE_LIMITER, TokenRateLimiter } from '../auth/rate-limit';
 import { KEDJA_CONFIG, KEDJA_RUNTIME } from '../runtime/tokens';
 import type { KedjaRuntime } from '../runtime/runtime';
 import { MetricsRegistry } from '../metrics/metrics.service';
@@ -10,13 +11,14 @@ import { MetricsRegistry } from '../metrics/metrics.service';
 @Global()
 @Module({})
 export class CoreModule {
-  static create(config: KedjaConfig, runtime: KedjaRuntime, verifier: TokenVerifier): DynamicModule {
+  static create(config: KedjaConfig, runtime: KedjaRuntime, verifier: TokenVerifier, metrics: MetricsRegistry): DynamicModule {
     const providers = [
       { provide: KEDJA_CONFIG, useValue: config },
       { provide: KEDJA_RUNTIME, useValue: runtime },
       { provide: TOKEN_VERIFIER, useValue: verifier },
-      MetricsRegistry,
+      { provide: TOKEN_RATE_LIMITER, useValue: new TokenRateLimiter(config.rateLimitPerMinute) },
+      { provide: MetricsRegistry, useValue: metrics },
     ];
-    return { module: CoreModule, providers, exports: providers.map((p) => ('provide' in p ? p.provide : p)) };
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }
 }

@@ -4,6 +4,7 @@ import type { Request, RequestHandler } from 'express';
 import type { TokenVerifier } from '@kedja/auth';
 import { TOKEN_VERIFIER, authenticate } from '../auth/auth.guard';
 import type { Principal } from '../auth/principal';
+import { TOKEN_RATE_LIMITER, type TokenRateLimiter } from '../auth/rate-limit';
 import { MetricsRegistry } from '../metrics/metrics.service';
 import { ROUTE_PATTERN, RequestLogMiddleware } from '../metrics/request-log.middleware';
 import { ProblemFilter } from '../problems/problem.filter';
@@ -30,6 +31,7 @@ export interface FastLaneRoute<Match> {
  */
 export function fastLane<Match>(app: INestApplication, route: FastLaneRoute<Match>): RequestHandler {
   const verifier = app.get<symbol, TokenVerifier>(TOKEN_VERIFIER);
+  const limiter = app.get<symbol, TokenRateLimiter>(TOKEN_RATE_LIMITER);
   const requestLog = new RequestLogMiddleware(app.get(MetricsRegistry));
   const problems = new ProblemFilter();
 
@@ -40,7 +42,7 @@ export function fastLane<Match>(app: INestApplication, route: FastLaneRoute<Matc
     (request as Request & { [ROUTE_PATTERN]?: string })[ROUTE_PATTERN] = route.pattern;
     requestLog.use(request, response, () => void (async () => {
       try {
-        const principal = await authenticate(request, verifier);
+        const principal = await authenticate(request, verifier, limiter);
         (request as Request & { principal?: Principal }).principal = principal;
         const { status, body } = await route.answer(request, principal, match);
         if (request.method === 'GET' && (request.headers['if-none-match'] !== undefined || request.headers['if-modified-since'] !== undefined)) {

@@ -35,8 +35,8 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     if (!fs.existsSync(path.join(dataDir, MARKER))) throw new Error(`${dataDir} exists and is not a demo directory; choose another --data-dir`);
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
-  fs.mkdirSync(dataDir, { recursive: true });
-  fs.writeFileSync(path.join(dataDir, MARKER), 'made by kedja demo; removed by the next demo run\n');
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.writeFileSync(path.join(dataDir, MARKER), 'made by kedja demo; removed by the next demo run\n', { mode: 0o600 });
 
   const settledIn = new Map<string, number>();
   const lines = (function* () {
@@ -57,7 +57,7 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
 
   const municipality = [...settledIn].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '0180';
   const county = municipality.slice(0, 2);
-  const mint = (actor: string, role: 'caseworker' | 'analyst' | 'admin', sub: string) => mintLocalToken(dataDir, { actor, roles: [role], sub, ttlSeconds: 7 * 24 * 3600 });
+  const mint = (actor: string, role: 'caseworker' | 'analyst' | 'admin', sub: string) => mintLocalToken(dataDir, { actor, roles: [role], sub, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds });
   const tokens: Record<string, string> = {
     [`municipality:${municipality} caseworker`]: await mint(`municipality:${municipality}`, 'caseworker', 'demo-kommun'),
     'arbetsformedlingen caseworker': await mint('arbetsformedlingen', 'caseworker', 'demo-af'),
@@ -77,5 +77,6 @@ export function printDemo(demo: Demo, write: (text: string) => void): void {
   write(`\nKedja demo is running at ${demo.url} (open it in a browser and sign in with a token below; docs: ${demo.url}/docs). Ctrl-C stops it.\n\n`);
   for (const [who, token] of Object.entries(demo.tokens)) write(`${who}:\n  ${token}\n`);
   const municipalityToken = Object.entries(demo.tokens)[0];
-  write(`\nTry:\n  curl -s ${demo.url}/v1/views/settlement-queue -H "Authorization: Bearer ${municipalityToken[1].slice(0, 12)}…"\n`);
+  // The whole token: a shortened one cannot be pasted, and this is a demo's own throwaway key.
+  write(`\nTry:\n  curl -s ${demo.url}/v1/views/settlement-queue -H "Authorization: Bearer ${municipalityToken[1]}"\n`);
 }

@@ -12,6 +12,8 @@ export interface ProjectionHealth {
 
 export interface HealthReport {
   readonly status: 'ok' | 'degraded' | 'down';
+  /** Why the status is not ok, in words an operator acts on. */
+  readonly reasons: readonly string[];
   readonly store: { readonly kind: string; readonly ok: boolean; readonly events?: number; readonly error?: string };
   readonly projections: readonly ProjectionHealth[];
 }
@@ -32,8 +34,16 @@ export class HealthService {
       store = { kind: this.runtime.store.kind, ok: false, error: 'the event store is unreachable' };
     }
     const projections = store.ok ? await this.projections() : [];
-    const status = !store.ok ? 'down' : projections.some((p) => p.lag > LAG_DEGRADED) ? 'degraded' : 'ok';
-    return { status, store, projections };
+    const reasons: string[] = [];
+    if (!store.ok) reasons.push('the event store is unreachable');
+    const stopped = projections.filter((p) => !p.running);
+    // The runner's ownership (advisory lock on PostgreSQL, lease on SQLite) says whether any
+    // process applies a projection; none means the views will not move.
+    if (stopped.length > 0) reasons.push(`no projector is running for ${stopped.map((p) => p.name).join(', ')} (start apps/projector)`);
+    const behind = projections.filter((p) => p.lag > LAG_DEGRADED);
+    if (behind.length > 0) reasons.push(`projections behind by more than ${LAG_DEGRADED} events: ${behind.map((p) => `${p.name} (${p.lag})`).join(', ')}`);
+    const status = !store.ok ? 'down' : reasons.length > 0 ? 'degraded' : 'ok';
+    return { status, reasons, store, projections };
   }
 
   async refreshProjectionGauges(): Promise<void> {

@@ -1,6 +1,9 @@
-import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import type { Logger } from 'pino';
 import { maskSubject } from '@kedja/access';
+import { rootLogger } from '@kedja/operations';
 import { MetricsRegistry } from './metrics.service';
 
 /**
@@ -8,19 +11,39 @@ import { MetricsRegistry } from './metrics.service';
  * which therefore has no `request.route`: labelled as the router would have labelled it.
  */
 export const ROUTE_PATTERN = Symbol('kedja.routePattern');
+/** The request's id: the caller's `x-request-id` when it is a plain token, else a fresh UUID. */
+export const REQUEST_ID = Symbol('kedja.requestId');
 
-type Routed = Request & { [ROUTE_PATTERN]?: string };
+type Routed = Request & { [ROUTE_PATTERN]?: string; [REQUEST_ID]?: string; principal?: { actor?: string } };
 
-/** Access log and request metrics. Paths are masked: a caller may put a personnummer in a URL. */
+/** Ids a client may choose; anything else (long, spaces, control characters) is replaced, never logged. */
+const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export function requestIdOf(request: Request): string {
+  const routed = request as Routed;
+  if (routed[REQUEST_ID]) return routed[REQUEST_ID];
+  const sent = request.headers['x-request-id'];
+  const id = typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
+  routed[REQUEST_ID] = id;
+  return id;
+}
+
+/**
+ * Access log and request metrics. One JSON line per request: request id (echoed in the response's
+ * `x-request-id`), method, route pattern, the path masked (a caller may put a personnummer in a
+ * URL), status, duration and the actor of the verified token (never the user or the token).
+ */
 @Injectable()
 export class RequestLogMiddleware implements NestMiddleware {
-  private readonly logger = new Logger('HTTP');
+  private static logger: Logger | undefined;
   static enabled = true;
 
   constructor(private readonly metrics: MetricsRegistry) {}
 
   use(request: Request, response: Response, next: NextFunction): void {
     const started = process.hrtime.bigint();
+    const requestId = requestIdOf(request);
+    response.setHeader('x-request-id', requestId);
     response.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const pattern = (request as Routed)[ROUTE_PATTERN];
@@ -29,7 +52,16 @@ export class RequestLogMiddleware implements NestMiddleware {
       this.metrics.requests.inc({ method: request.method, route, status: String(response.statusCode) });
       this.metrics.latency.observe({ method: request.method, route }, seconds);
       if (RequestLogMiddleware.enabled) {
-        this.logger.log(`${request.method} ${maskSubject(request.originalUrl)} ${response.statusCode} ${(seconds * 1000).toFixed(1)}ms`);
+        RequestLogMiddleware.logger ??= rootLogger().child({ context: 'HTTP' });
+        RequestLogMiddleware.logger.info({
+          requestId,
+          method: request.method,
+          route,
+          path: maskSubject(request.originalUrl),
+          status: response.statusCode,
+          durationMs: Math.round(seconds * 10_000) / 10,
+          actor: (request as Routed).principal?.actor ?? null,
+        }, `${request.method} ${route} ${response.statusCode}`);
       }
     });
     next();

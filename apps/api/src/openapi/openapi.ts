@@ -1,8 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { EVENT_TYPES, EXAMPLES, EXAMPLE_TIME, eventDataJsonSchema } from '@kedja/chain';
+import { productVersion } from '@kedja/operations';
 import { PROBLEM_CODES } from '../problems/problem';
 import { ANALYTICS_OPENAPI_PATHS } from '../analytics/openapi';
+import { withEdgeRules } from './edge-rules';
 
 /**
  * The OpenAPI 3.1 document. Event data schemas are generated from the same catalogue that
@@ -12,14 +14,15 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
   const eventSchemas: Record<string, unknown> = {};
   const variants: unknown[] = [];
   for (const type of EVENT_TYPES) {
-    eventSchemas[`${type}Data`] = eventDataJsonSchema(type);
+    // One schema per event type, its data inline: a separate `<type>Data` component listed
+    // every type twice in /docs.
     eventSchemas[type] = {
       allOf: [
         { $ref: '#/components/schemas/CloudEventEnvelope' },
         {
           type: 'object',
           required: ['type', 'data'],
-          properties: { type: { const: type }, data: { $ref: `#/components/schemas/${type}Data` } },
+          properties: { type: { const: type }, data: eventDataJsonSchema(type) },
         },
       ],
       examples: [exampleEvent(type)],
@@ -30,31 +33,41 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
     description,
     content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
   });
+  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } };
+  const unavailable = (description: string) => ({ ...problemResponse(description), headers: retryAfter });
   const paging = [
     { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
     { name: 'cursor', in: 'query', schema: { type: 'string' }, description: 'Opaque; from nextCursor of the previous page' },
   ];
-  const view = (summary: string, parameters: unknown[] = []) => ({
+  const view = (operationId: string, summary: string, parameters: unknown[] = []) => ({
+    operationId,
     tags: ['views'], summary: `${summary} (role caseworker, scoped to the caller's actor; each listed person is audited)`,
     parameters: [...parameters, ...paging],
-    responses: { '200': { description: 'A page: `{ items, nextCursor }` (nextCursor null on the last page)' }, '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted') },
+    responses: {
+      '200': { description: 'A page: `{ items, nextCursor }` (nextCursor null on the last page)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } },
+      '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'),
+      '503': unavailable('unavailable: the view is not built yet (the detail says whether a projector is running), or the audit log could not be written'),
+    },
   });
   const examples = Object.fromEntries(EVENT_TYPES.map((type) => [type, { summary: type, value: exampleEvent(type) }]));
   return {
     openapi: '3.1.0',
     info: {
       title: 'Kedja',
-      version: '1.0.0',
+      license: { name: 'UNLICENSED', identifier: 'LicenseRef-UNLICENSED' },
+      // The product's version (package.json), as /metrics' kedja_build_info and `kedja --version` say.
+      version: productVersion(),
       description:
         'The shared, append-only record of Sweden\'s reception and establishment chain. Agencies post facts as CloudEvents; ' +
         'caseworkers read timelines and views within their mandate; analysts replay the history. Errors are RFC 9457 problem ' +
         `details with a stable \`code\` (${PROBLEM_CODES.join(', ')}).`,
     },
-    servers: [{ url: '/' }],
+    servers: [{ url: '/', description: 'The server that serves this document' }],
     security: [{ bearer: [] }],
     paths: {
       '/v1/events': {
         post: {
+          operationId: 'postEvents',
           tags: ['recording'],
           summary: 'Post one event (structured or binary mode) or a batch of up to 1,000',
           description:
@@ -81,17 +94,34 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
             '413': problemResponse('payload-too-large'),
             '415': problemResponse('unsupported-media-type'),
             '422': problemResponse('unknown-subject or rule-violation'),
+            '503': unavailable('unavailable: the person was being changed by other requests, or the store is unreachable; retry'),
           },
         },
       },
       '/health': {
-        get: { tags: ['operations'], security: [], summary: 'Liveness and readiness (no token)', responses: { '200': { description: 'Up' }, '503': { description: 'The event store is unreachable' } } },
+        get: {
+          operationId: 'getHealth', tags: ['operations'], security: [], summary: 'The operator\'s report: store, each projection\'s position and lag, and why the status is degraded (no token)',
+          responses: { '200': { description: '`ok` or `degraded` (with `reasons`, e.g. no projector running)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } }, '503': { description: '`down`: the event store is unreachable', headers: retryAfter, content: { 'application/json': { schema: { $ref: '#/components/schemas/Health' } } } } },
+        },
+      },
+      '/health/live': {
+        get: { operationId: 'getLiveness', tags: ['operations'], security: [], summary: 'Liveness: the process answers (no token)', responses: { '200': { description: 'Alive', content: { 'application/json': { schema: { type: 'object', properties: { status: { const: 'ok' } } } } } } } },
+      },
+      '/health/ready': {
+        get: {
+          operationId: 'getReadiness', tags: ['operations'], security: [], summary: 'Readiness: the store answers, so requests can be served (no token)',
+          responses: {
+            '200': { description: 'Ready (`reasons` may still name a missing projector)', content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+            '503': { description: 'Not ready: the event store is unreachable', headers: retryAfter, content: { 'application/json': { schema: { $ref: '#/components/schemas/Readiness' } } } },
+          },
+        },
       },
       '/metrics': {
-        get: { tags: ['operations'], security: [], summary: 'Prometheus metrics (no token)', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+        get: { operationId: 'getMetrics', tags: ['operations'], security: [], summary: 'Prometheus metrics (no token)', responses: { '200': { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } } } },
       },
       '/v1/persons/{subject}/timeline': {
         get: {
+          operationId: 'getTimeline',
           tags: ['reading'], summary: "A person's timeline as the caller's actor may see it (role caseworker); every call is audited",
           description: 'Events the caller may see, with only the allowed fields, ordered by event time (ties by recording order). `asOf` shows what was known at that moment. A person outside the caller\'s scope answers 404 exactly like one who does not exist. Prefer `person:<uuid>` (see `/v1/persons/lookup`) so personnummer stay out of URLs.',
           parameters: [
@@ -99,26 +129,28 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
             { name: 'asOf', in: 'query', schema: { type: 'string', format: 'date-time' } },
             { name: 'x-purpose', in: 'header', schema: { type: 'string' }, description: 'Why the record is read; kept in the audit log' },
           ],
-          responses: { '200': { description: 'The timeline', content: { 'application/json': { schema: { $ref: '#/components/schemas/Timeline' } } } }, '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
+          responses: { '200': { description: 'The timeline', content: { 'application/json': { schema: { $ref: '#/components/schemas/Timeline' } } } }, '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found'), '503': unavailable('unavailable: the read could not be written to the audit log, so it was not served') },
         },
       },
       '/v1/persons/lookup': {
         post: {
+          operationId: 'lookupPerson',
           tags: ['reading'], summary: 'Resolve a subject to the person id, scoped and audited like a timeline read',
           requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['subject'], additionalProperties: false, properties: { subject: { type: 'string' } } } } } },
-          responses: { '200': { description: 'Found', content: { 'application/json': { schema: { type: 'object', properties: { personId: { type: 'string', format: 'uuid' } } } } } }, '400': problemResponse('invalid-request'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
+          responses: { '200': { description: 'Found', content: { 'application/json': { schema: { type: 'object', properties: { personId: { type: 'string', format: 'uuid' } } } } } }, '400': problemResponse('invalid-request'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found'), '413': problemResponse('payload-too-large'), '503': unavailable('unavailable: the read could not be written to the audit log') },
         },
       },
-      '/v1/views/settlement-queue': { get: view('People with a permit who are not settled: days waiting and assigned municipality') },
-      '/v1/views/establishment': { get: view('Active establishment programme participants: start, planned end, days left, current activities') },
-      '/v1/views/municipalities/{kommunkod}/residents': { get: view("The municipality's people and the status of each step (SFI, SO, programme, internship, work)", [{ name: 'kommunkod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}$' } }]) },
-      '/v1/views/chain-gaps': { get: view('Open hand-offs past their threshold: person, gap code, since, days open', [{ name: 'gap', in: 'query', schema: { type: 'string', enum: ['permit-to-settlement', 'assignment-to-settlement', 'settlement-to-sfi', 'settlement-to-civic-orientation', 'settlement-to-programme', 'programme-ending-without-outcome', 'programme-without-activity'] } }]) },
-      '/v1/views/counties/{lanskod}/overview': { get: { ...view('Per municipality of the county: people received (assigned vs self-arranged), median days permit→settlement, settlement→SFI, settlement→work, open gaps; data-quality anomalies for county boards and national agencies', [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }]), parameters: [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }] } },
+      '/v1/views/settlement-queue': { get: view('listSettlementQueue', 'People with a permit who are not settled: days waiting and assigned municipality') },
+      '/v1/views/establishment': { get: view('listEstablishment', 'Active establishment programme participants: start, planned end, days left, current activities') },
+      '/v1/views/municipalities/{kommunkod}/residents': { get: view('listResidents', "The municipality's people and the status of each step (SFI, SO, programme, internship, work)", [{ name: 'kommunkod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}$' } }]) },
+      '/v1/views/chain-gaps': { get: view('listChainGaps', 'Open hand-offs past their threshold: person, gap code, since, days open', [{ name: 'gap', in: 'query', schema: { type: 'string', enum: ['permit-to-settlement', 'assignment-to-settlement', 'settlement-to-sfi', 'settlement-to-civic-orientation', 'settlement-to-programme', 'programme-ending-without-outcome', 'programme-without-activity'] } }]) },
+      '/v1/views/counties/{lanskod}/overview': { get: { ...view('getCountyOverview', 'Per municipality of the county: people received (assigned vs self-arranged), median days permit→settlement, settlement→SFI, settlement→work, open gaps; data-quality anomalies for county boards and national agencies', [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }]), parameters: [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }] } },
       '/v1/audit': {
         get: {
+          operationId: 'listAudit',
           tags: ['personal data'], summary: "Every read of a person's record: who, actor, when, what (admin of actor platform)",
           parameters: [{ name: 'subject', in: 'query', required: true, schema: { type: 'string' } }, ...paging],
-          responses: { '200': { description: 'Audit entries, oldest first' }, '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
+          responses: { '200': { description: 'Audit entries, oldest first', content: { 'application/json': { schema: { $ref: '#/components/schemas/Page' } } } }, '400': problemResponse('invalid-request: no or a malformed subject'), '401': problemResponse('unauthorized'), '403': problemResponse('not-permitted'), '404': problemResponse('not-found') },
         },
       },
       ...extraPaths,
@@ -156,6 +188,17 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
             problem: { $ref: '#/components/schemas/Problem' },
           },
         },
+        Page: { type: 'object', required: ['items', 'nextCursor'], properties: { items: { type: 'array', items: { type: 'object' } }, nextCursor: { type: ['string', 'null'] } } },
+        Health: {
+          type: 'object', required: ['status', 'reasons', 'store', 'projections'],
+          properties: {
+            status: { enum: ['ok', 'degraded', 'down'] },
+            reasons: { type: 'array', items: { type: 'string' } },
+            store: { type: 'object', properties: { kind: { type: 'string' }, ok: { type: 'boolean' }, events: { type: 'integer' }, error: { type: 'string' } } },
+            projections: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, applied: { type: 'integer' }, lag: { type: 'integer' }, running: { type: 'boolean' } } } },
+          },
+        },
+        Readiness: { type: 'object', required: ['status', 'reasons'], properties: { status: { enum: ['ready', 'not-ready'] }, reasons: { type: 'array', items: { type: 'string' } } } },
         BatchResult: { type: 'object', required: ['results'], properties: { results: { type: 'array', items: { $ref: '#/components/schemas/EventResult' } } } },
         Timeline: {
           type: 'object',
@@ -209,7 +252,7 @@ function exampleEvent(type: string) {
 let cached: OpenAPIObject | undefined;
 
 export function openApiDocument(): OpenAPIObject {
-  cached ??= buildOpenApiDocument(ANALYTICS_OPENAPI_PATHS);
+  cached ??= withEdgeRules(buildOpenApiDocument(ANALYTICS_OPENAPI_PATHS));
   return cached;
 }
 

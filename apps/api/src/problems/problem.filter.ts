@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Response } from 'express';
-import { problem, ProblemBody, ProblemError } from './problem';
+import { problem, ProblemBody, ProblemError, redactProblem } from './problem';
 
 /** The one place errors become responses: domain problems as they are, everything else mapped. */
 @Catch()
@@ -19,6 +19,9 @@ export class ProblemFilter implements ExceptionFilter {
       this.logger.error(`unhandled ${exception instanceof Error ? exception.name : typeof exception}`);
     }
     if (response.headersSent) return;
+    if (exception instanceof ProblemError && exception.headers) {
+      for (const [name, value] of Object.entries(exception.headers)) response.setHeader(name, value);
+    }
     sendProblem(response, body);
   }
 
@@ -28,7 +31,7 @@ export class ProblemFilter implements ExceptionFilter {
 }
 
 export function sendProblem(response: Response, body: ProblemBody): void {
-  response.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  response.status(body.status).type('application/problem+json').send(JSON.stringify(redactProblem(body)));
 }
 
 /** Maps anything thrown to a problem; unknown errors become a bare 500 without details. */
@@ -38,7 +41,8 @@ export function toProblem(exception: unknown): ProblemBody {
   const parserType = (exception as { type?: unknown })?.type;
   if (parserType === 'entity.too.large') return problem('payload-too-large', 'The request body exceeds the documented limit.');
   if (parserType === 'entity.parse.failed') return problem('invalid-event', 'The request body is not valid JSON.', [{ path: '', message: 'malformed JSON' }]);
-  if (parserType === 'encoding.unsupported' || parserType === 'charset.unsupported') {
+  if (parserType === 'encoding.unsupported') return problem('unsupported-media-type', 'Content-Encoding must be gzip, deflate, br or identity.');
+  if (parserType === 'charset.unsupported') {
     return problem('unsupported-media-type', 'Only UTF-8 JSON bodies are accepted.');
   }
   if (typeof parserType === 'string' && parserType.startsWith('request.')) return problem('invalid-request', 'The request body could not be read.');
@@ -52,4 +56,18 @@ export function toProblem(exception: unknown): ProblemBody {
     if (status >= 400 && status < 500) return { ...problem('invalid-request', 'The request is invalid.'), status };
   }
   return problem('internal', 'An internal error occurred; it has been logged.');
+}
+
+/**
+ * What the body parser's error answers. Besides its typed errors (toProblem) it passes on the
+ * decompression stream's own error (a corrupt or truncated gzip, deflate or brotli body) with
+ * status 400 and no type: the caller's body could not be decoded, not a fault of ours.
+ */
+export function bodyProblem(error: unknown): ProblemBody {
+  const body = toProblem(error);
+  const status = (error as { status?: unknown })?.status;
+  if (body.code === 'internal' && typeof status === 'number' && status >= 400 && status < 500) {
+    return problem('invalid-request', 'The request body could not be decoded (check its Content-Encoding).');
+  }
+  return body;
 }

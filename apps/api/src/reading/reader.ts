@@ -1,4 +1,5 @@
 import type { Request } from 'express';
+import { maskPersonalIdentifiers } from '@kedja/chain';
 import { can, principalFromClaims, type Capability, type Principal as Reader } from '@kedja/access';
 import type { Principal } from '../auth/principal';
 import { ProblemError } from '../problems/problem';
@@ -14,11 +15,16 @@ export function readerFor(claims: Principal, capability: Capability, refusal: st
   return parsed.principal;
 }
 
-/** `x-purpose`: why the caseworker opens the record, kept in the audit trail (at most 200 characters). */
+/**
+ * `x-purpose`: why the caseworker opens the record, kept in the audit trail (at most 200
+ * characters). It is free text written into the audit log and handed to the person in the log
+ * extract, so an identifier typed into it is masked first (CONTRACT.md Amendments v1.1,
+ * "Personal data in what the service writes").
+ */
 export function purposeOf(request: Request): string | null {
   const raw = request.headers['x-purpose'];
   if (typeof raw !== 'string' || raw.trim() === '') return null;
-  return raw.trim().slice(0, 200);
+  return maskPersonalIdentifiers(raw.trim()).slice(0, 200);
 }
 
 /** A subject in any of its three forms as identity kind and value, or 400. Never echoes the value. */

@@ -1,3 +1,6 @@
+import type { Request } from 'express';
+import { identifierSpellings, leaks } from '../../../../libs/chain/src/testing/identifier-spellings';
+import { purposeOf } from './reader';
 import { encodeCursor, page, parsePage } from './paging';
 import { loadThresholds, thresholdSetting } from './views/thresholds';
 import { summaryOf, type TimelineItem } from './person-record';
@@ -42,5 +45,22 @@ describe('timeline summary', () => {
   it('tells a reader that sees only the registration that the person is settled, and where', () => {
     const summary = summaryOf([item('PopulationRegistered', '2023-01-01T00:00:00Z', { personalIdentityNumber: '199001011239', municipalityCode: '2281' })]);
     expect(summary).toEqual({ phase: 'settled', municipalityCode: '2281', countyCode: '22' });
+  });
+});
+
+describe('audit purpose (x-purpose)', () => {
+  const purpose = (value: string) => purposeOf({ headers: { 'x-purpose': value } } as unknown as Request);
+
+  it('keeps an ordinary purpose as written', () => {
+    expect(purpose('  planning SFI 2026-12-04 ')).toBe('planning SFI 2026-12-04');
+  });
+
+  it('masks an identifier typed into the purpose in any spelling, before the 200-character cut', () => {
+    for (const spelling of identifierSpellings()) {
+      const kept = purpose(`${'x'.repeat(190)} ${spelling.text}`.slice(-200));
+      expect({ how: spelling.how, leaked: leaks(kept ?? '', spelling) }).toEqual({ how: spelling.how, leaked: false });
+      const short = purpose(`call about ${spelling.text} today`);
+      expect({ how: spelling.how, leaked: leaks(short ?? '', spelling) }).toEqual({ how: spelling.how, leaked: false });
+    }
   });
 });

@@ -6,6 +6,8 @@ import { Recorder } from './recorder';
 
 export interface DirectIngestSummary {
   read: number;
+  /** Bytes of input read so far, for a progress bar. */
+  bytes: number;
   recorded: number;
   duplicates: number;
   rejected: number;
@@ -27,7 +29,7 @@ export async function ingestDirect(
 ): Promise<DirectIngestSummary> {
   const recorder = new Recorder(store);
   const batchSize = options.batchSize ?? 500;
-  const summary: DirectIngestSummary = { read: 0, recorded: 0, duplicates: 0, rejected: 0, invalidLines: 0, problems: new Map() };
+  const summary: DirectIngestSummary = { read: 0, bytes: 0, recorded: 0, duplicates: 0, rejected: 0, invalidLines: 0, problems: new Map() };
   const poster = { sub: options.sub ?? 'kedja-cli', actor: 'platform', importing: true };
   let batch: unknown[] = [];
   const flush = async () => {
@@ -47,6 +49,7 @@ export async function ingestDirect(
     options.onProgress?.(summary);
   };
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    summary.bytes += Buffer.byteLength(line) + 1;
     if (line.trim() === '') continue;
     summary.read++;
     try {

@@ -1,4 +1,6 @@
-import { daysInMonth, isEventType, validateEventData, isValidPersonalIdentityNumber, isDossierNumber } from '@kedja/chain';
+import {
+  UNNAMED_FIELD, containsPersonalIdentifier, daysInMonth, isEventType, validateEventData, isValidPersonalIdentityNumber, isDossierNumber, reportableName, unsafeStringReason,
+} from '@kedja/chain';
 import { isActorCode } from '@kedja/auth';
 import { FieldError, problem, ProblemBody } from '../problems/problem';
 
@@ -96,12 +98,18 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
     return { ok: false, problem: problem('invalid-event', 'Each event must be a JSON object.', [{ path: '', message: 'must be a JSON object' }]) };
   }
   const errors: FieldError[] = [];
-  const id = typeof raw.id === 'string' && raw.id !== '' && raw.id.length <= MAX_ID ? raw.id : undefined;
+  // CONTRACT.md v1.1: every string of an event (attribute names and values, data at any depth) is
+  // valid Unicode without control characters; one walk names each bad one, before any other rule
+  // looks at it, so no store ever sees a NUL or a lone surrogate.
+  const badStrings = unsafeStrings(raw);
+  errors.push(...badStrings);
+  const idOk = typeof raw.id === 'string' && raw.id !== '' && raw.id.length <= MAX_ID && !badStrings.some((e) => e.path === 'id');
+  const id = idOk ? (raw.id as string) : undefined;
   for (const key of Object.keys(raw)) {
-    if (!STANDARD.has(key) && !EXTENSIONS.has(key)) errors.push({ path: key.length > 64 ? `${key.slice(0, 64)}…` : key, message: 'is not an allowed attribute' });
+    if (!STANDARD.has(key) && !EXTENSIONS.has(key)) errors.push({ path: reportableName(key), message: 'is not an allowed attribute' });
   }
   if (raw.specversion !== '1.0') errors.push({ path: 'specversion', message: 'must be "1.0"' });
-  if (id === undefined) errors.push({ path: 'id', message: `is required: a non-empty string of at most ${MAX_ID} characters` });
+  if (id === undefined && !badStrings.some((e) => e.path === 'id')) errors.push({ path: 'id', message: `is required: a non-empty string of at most ${MAX_ID} characters` });
   const source = typeof raw.source === 'string' && raw.source !== '' && raw.source.length <= MAX_SOURCE && isUriReference(raw.source) ? raw.source : undefined;
   if (source === undefined) errors.push({ path: 'source', message: `is required: a URI reference of at most ${MAX_SOURCE} characters, e.g. urn:se:kommun:2281:sfi` });
 
@@ -156,12 +164,14 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
     errors.push(...validateEventData(raw.type as never, raw.data, { time: timeText ??= new Date(time ?? ctx.now).toISOString() }));
   }
 
+  // A rejected event's id comes back in its result; not when it spells a personal identifier.
+  const echoId = id !== undefined && !containsPersonalIdentifier(id) ? id : undefined;
   if (unknownType && errors.length === 0) {
-    return { ok: false, id, problem: problem('unknown-event-type', 'The type is not an event type of the catalogue.', [{ path: 'type', message: 'is not an event type of the catalogue' }]) };
+    return { ok: false, id: echoId, problem: problem('unknown-event-type', 'The type is not an event type of the catalogue.', [{ path: 'type', message: 'is not an event type of the catalogue' }]) };
   }
   if (unknownType) errors.push({ path: 'type', message: 'is not an event type of the catalogue' });
   if (errors.length > 0) {
-    return { ok: false, id, problem: problem(unknownType && errors.length === 1 ? 'unknown-event-type' : 'invalid-event', describe(errors), errors) };
+    return { ok: false, id: echoId, problem: problem(unknownType && errors.length === 1 ? 'unknown-event-type' : 'invalid-event', describe(errors), errors) };
   }
   return {
     ok: true,
@@ -176,6 +186,70 @@ export function parseStructuredEvent(raw: unknown, ctx: ParseContext): ParsedEve
       recordedTime: recordedTime === undefined ? undefined : new Date(recordedTime).toISOString(),
     },
   };
+}
+
+const NO_ERRORS: FieldError[] = [];
+// Any control character or any surrogate: a cheap first pass on the ingest path, which then needs
+// no paths built and no names checked; a pair of surrogates is well formed and passes the walk.
+// eslint-disable-next-line no-control-regex
+const SUSPECT = /[\u0000-\u001f\u007f\ud800-\udfff]/;
+
+/** Whether any string or name in the value might be unsafe (iterative: nesting is the caller's). */
+function suspectStrings(root: Record<string, unknown>): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (SUSPECT.test(value)) return true;
+    } else if (Array.isArray(value)) {
+      for (const item of value) stack.push(item);
+    } else if (typeof value === 'object' && value !== null) {
+      for (const key of Object.keys(value)) {
+        if (SUSPECT.test(key)) return true;
+        stack.push((value as Record<string, unknown>)[key]);
+      }
+    }
+  }
+  return false;
+}
+
+const STRING_PROBLEMS = {
+  control: 'must not contain control characters (U+0000-U+001F, U+007F)',
+  surrogate: 'must be valid Unicode (no lone surrogates)',
+} as const;
+
+/**
+ * Every string in the event that is not valid Unicode or holds a control character, by path:
+ * a bad attribute or field name is itself reported, as `<unnamed field>` (never echoed).
+ */
+function unsafeStrings(raw: Record<string, unknown>): FieldError[] {
+  if (!suspectStrings(raw)) return NO_ERRORS;
+  const errors: FieldError[] = [];
+  const stack: Array<[string, unknown]> = [];
+  for (const key of Object.keys(raw)) {
+    const keyProblem = unsafeStringReason(key);
+    if (keyProblem) errors.push({ path: UNNAMED_FIELD, message: STRING_PROBLEMS[keyProblem] });
+    else stack.push([reportableName(key), raw[key]]);
+  }
+  // A hostile body may hold thousands of bad strings; the first 50 make the point.
+  while (stack.length > 0 && errors.length < 50) {
+    const [path, value] = stack.pop()!;
+    if (typeof value === 'string') {
+      const reason = unsafeStringReason(value);
+      if (reason) errors.push({ path, message: STRING_PROBLEMS[reason] });
+    } else if (Array.isArray(value)) {
+      if (path.length > 2048) continue; // nesting this deep is refused by the data rules anyway
+      value.forEach((item, i) => stack.push([`${path}[${i}]`, item]));
+    } else if (typeof value === 'object' && value !== null) {
+      if (path.length > 2048) continue;
+      for (const key of Object.keys(value)) {
+        const keyProblem = unsafeStringReason(key);
+        if (keyProblem) errors.push({ path: `${path}.${UNNAMED_FIELD}`, message: STRING_PROBLEMS[keyProblem] });
+        else stack.push([`${path}.${reportableName(key)}`, (value as Record<string, unknown>)[key]]);
+      }
+    }
+  }
+  return errors.reverse();
 }
 
 function describe(errors: readonly FieldError[]): string {

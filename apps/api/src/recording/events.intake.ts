@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../auth/principal';
-import { ProblemError } from '../problems/problem';
+import { ProblemError, redactProblem } from '../problems/problem';
 import { KEDJA_CONFIG } from '../runtime/tokens';
 import type { KedjaConfig } from '../config/config';
 import { RecordingMetrics } from '../metrics/metrics.service';
@@ -72,7 +72,7 @@ export class EventsIntake {
     const parsed = raws.map((raw) => parseStructuredEvent(raw, ctx));
     const results = await this.commands.execute(new RecordEvents(parsed, poster, requestId));
     this.metrics.count(results);
-    if (batch) return { status: 200, body: { results } };
+    if (batch) return { status: 200, body: { results: results.map((r) => (r.problem ? { ...r, problem: redactProblem(r.problem) } : r)) } };
     return single(results[0]);
   }
 }

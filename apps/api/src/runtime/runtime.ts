@@ -1,7 +1,7 @@
-import * as fs from 'node:fs';
-import { openEventStore, type EventStore, type SqlDatabase } from '@kedja/event-store';
+import type { EventStore, SqlDatabase } from '@kedja/event-store';
 import { PROJECTIONS, ProjectionRunner, ensureProjectionSchema } from '@kedja/projections';
 import type { KedjaConfig } from '../config/config';
+import { openConfiguredStore, type OpenStoreOptions } from './open-store';
 import type { ProjectionHealth } from '../health/health.service';
 
 /** What one process holds open: the store, its SQL handle and (embedded mode) the projections. */
@@ -14,13 +14,8 @@ export interface KedjaRuntime {
   readonly closers: Array<() => Promise<void>>;
 }
 
-export async function openRuntime(config: KedjaConfig): Promise<KedjaRuntime> {
-  if (config.store.kind === 'sqlite') fs.mkdirSync(config.dataDir, { recursive: true });
-  const { store, db } = await openEventStore(
-    config.store.kind === 'sqlite'
-      ? { kind: 'sqlite', file: config.store.file, synchronous: config.store.synchronous }
-      : { kind: 'postgres', connectionString: config.store.connectionString, schema: config.store.schema },
-  );
+export async function openRuntime(config: KedjaConfig, options: OpenStoreOptions = {}): Promise<KedjaRuntime> {
+  const { store, db } = await openConfiguredStore(config, options);
   const runtime: KedjaRuntime = { store, db, closers: [] };
   if (config.projectionsInProcess) {
     const runner = new ProjectionRunner(store, db, PROJECTIONS);

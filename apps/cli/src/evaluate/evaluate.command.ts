@@ -13,6 +13,7 @@ export function registerEvaluate(program: Command): void {
     )
     .requiredOption('--from <type>', 'event type that starts the clock (its first occurrence)')
     .requiredOption('--to <type>', 'event type that stops the clock; repeat for "first of any"', collect)
+    .option('--competing <cause>', 'a competing exit: an event type or a case closure reason (left-sweden, …); repeatable; adds cumulative incidences', collect)
     .option('--cohort <key=value>', 'filter on year, countyCode, municipalityCode, gender, route, ageBand, highestEducation; value a,b for either; repeatable', collect)
     .option('--group-by <attribute>', 'group by an attribute; repeatable', collect)
     .option('--as-of <time>', 'what was known then: RFC 3339 with offset, or YYYY-MM-DD (end of that day, UTC); default now')

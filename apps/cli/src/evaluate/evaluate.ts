@@ -9,6 +9,7 @@ export type EvaluateFormat = 'table' | 'csv' | 'json';
 export interface EvaluateOptions {
   readonly from: string;
   readonly to: readonly string[];
+  readonly competing?: readonly string[];
   readonly cohort?: readonly string[];
   readonly groupBy?: readonly string[];
   readonly asOf?: string;
@@ -43,6 +44,7 @@ export function parseCohort(pairs: readonly string[]): Record<string, unknown> {
 /** The same body the API takes, checked by the same rules, so the CLI and the API cannot disagree. */
 export function queryFromOptions(options: EvaluateOptions, nowMs: number): TimeToEventQuery {
   const body: Record<string, unknown> = { from: options.from, to: options.to.length === 1 ? options.to[0] : [...options.to] };
+  if (options.competing && options.competing.length > 0) body.competing = options.competing.flatMap((c) => c.split(',')).filter((c) => c !== '');
   if (options.cohort && options.cohort.length > 0) body.cohort = parseCohort(options.cohort);
   if (options.groupBy && options.groupBy.length > 0) {
     const keys = options.groupBy.flatMap((g) => g.split(',')).filter((g) => g !== '');
@@ -78,7 +80,29 @@ export function formatTable(result: TimeToEventResult): string {
   ]);
   const widths = header.map((_, i) => Math.max(header[i].length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return `as of ${result.asOf}\n${[header, ...lines].map(render).join('\n')}\n`;
+  return `as of ${result.asOf}\n${[header, ...lines].map(render).join('\n')}\n${formatIncidence(result, horizons)}${formatLogRank(result)}`;
+}
+
+function formatIncidence(result: TimeToEventResult, horizons: readonly number[]): string {
+  if (!result.groups.some((g) => g.cumulativeIncidence)) return '';
+  const header = ['cumulative incidence', 'cause', 'events', ...horizons.map((d) => `by ${d} d`)];
+  const lines = result.groups.flatMap((g) =>
+    (g.cumulativeIncidence ?? []).map((c) => [keyText(g), c.cause, String(c.events), ...c.horizons.map((h) => percent(h.share))]),
+  );
+  const widths = header.map((_, i) => Math.max(header[i].length, ...lines.map((l) => l[i].length)));
+  const render = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  return `\n${[header, ...lines].map(render).join('\n')}\n`;
+}
+
+const statistic = (t: { chiSquare: number | null; df: number; p: number | null }) =>
+  t.chiSquare === null ? `no test (${t.df} df)` : `chi-square ${t.chiSquare.toFixed(3)} on ${t.df} df, p = ${t.p === null ? '–' : t.p.toPrecision(3)}`;
+
+function formatLogRank(result: TimeToEventResult): string {
+  const test = result.logRank;
+  if (!test) return '';
+  const lines = [`log-rank test across the groups: ${statistic(test)}`];
+  for (const s of test.stratified ?? []) lines.push(`log-rank test of ${s.by} stratified by ${s.strata.join(', ')}: ${statistic(s)}`);
+  return `\n${lines.join('\n')}\n`;
 }
 
 export function formatCsv(result: TimeToEventResult, groupBy: readonly string[]): string {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
+import { Agent, fetch as undiciFetch } from 'undici';
 
 export interface IngestOptions {
   readonly input: Readable;
@@ -13,9 +14,26 @@ export interface IngestOptions {
   readonly attempts?: number;
   /** First backoff delay in ms; doubled per attempt, with jitter. */
   readonly backoffMs?: number;
-  readonly fetch?: typeof fetch;
+  readonly fetch?: Post;
+  /** How long to wait for a TCP connection (default 5 s): a dead host fails in seconds, not minutes. */
+  readonly connectTimeoutMs?: number;
+  /** How long to wait for the answer to one batch once connected (default 120 s). */
+  readonly responseTimeoutMs?: number;
+  /** For the hint on a refused token: where `kedja token` keeps its signing key. */
+  readonly dataDir?: string;
   readonly onProgress?: (progress: IngestSummary) => void;
   readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** What ingest needs of fetch (the global one, or undici's with timeouts). */
+export type Post = (url: string, init: { method: 'POST'; headers: Record<string, string>; body: string }) => Promise<PostResponse>;
+interface PostResponse {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: { get(name: string): string | null };
+  json(): Promise<unknown>;
+  readonly body?: { cancel(): Promise<void> } | null;
 }
 
 export interface IngestSummary {
@@ -34,14 +52,38 @@ export interface IngestSummary {
   retries: number;
 }
 
+interface ProblemDetail {
+  readonly code?: string;
+  readonly title?: string;
+  readonly type?: string;
+  readonly detail?: string;
+  readonly errors?: ReadonlyArray<{ readonly path?: string; readonly message?: string }>;
+}
+
 interface BatchResult {
   readonly id?: string;
   readonly status?: string;
-  readonly problem?: { readonly code?: string; readonly title?: string; readonly type?: string };
+  readonly problem?: ProblemDetail;
 }
 
-/** A problem that will not go away by trying again (bad token, bad request): stop, don't hammer. */
-class FatalIngestError extends Error {}
+/**
+ * A problem as the operator needs it: the code and the API's detail (what exactly is wrong), with
+ * the fields it names, not the generic title ("The event is invalid").
+ */
+export function describeProblem(problem: ProblemDetail | undefined): string {
+  if (!problem) return 'unknown';
+  const fields = (problem.errors ?? []).map((e) => [e.path || '(body)', e.message].filter(Boolean).join(' ')).join('; ');
+  return `${problem.code ?? problem.type ?? 'unknown'}: ${problem.detail ?? problem.title ?? ''}${fields ? ` [${fields}]` : ''}`.trim();
+}
+
+/** A problem that will not go away by trying again (bad token, bad request, a dead service): stop, don't hammer. */
+export class FatalIngestError extends Error {}
+
+/** Node's fetch on undici with a connect timeout (its own default waits 10 s per connection, headers 5 min). */
+function fetchWithTimeouts(connectTimeoutMs: number, responseTimeoutMs: number): Post {
+  const dispatcher = new Agent({ connect: { timeout: connectTimeoutMs }, headersTimeout: responseTimeoutMs, bodyTimeout: responseTimeoutMs });
+  return (url, init) => undiciFetch(url, { ...init, dispatcher });
+}
 
 const TRANSIENT = (status: number) => status === 429 || status >= 500;
 
@@ -56,7 +98,7 @@ const TRANSIENT = (status: number) => status === 429 || status >= 500;
  * seen before any link (a person already known to the service) keeps its own lane.
  */
 export async function ingest(options: IngestOptions): Promise<IngestSummary> {
-  const post = options.fetch ?? fetch;
+  const post = options.fetch ?? fetchWithTimeouts(options.connectTimeoutMs ?? 5000, options.responseTimeoutMs ?? 120_000);
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const attempts = options.attempts ?? 8;
   const backoffMs = options.backoffMs ?? 500;
@@ -72,7 +114,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   async function send(batch: unknown[]): Promise<void> {
     const body = JSON.stringify(batch);
     for (let attempt = 1; ; attempt++) {
-      let response: Response | undefined;
+      let response: PostResponse | undefined;
       let reason: string;
       try {
         response = await post(endpoint, {
@@ -86,7 +128,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
         });
         reason = `HTTP ${response.status}`;
       } catch (error) {
-        reason = `network: ${(error as Error).cause instanceof Error ? ((error as Error).cause as Error).message : (error as Error).message}`;
+        reason = `network: ${networkReason(error)}`;
       }
       if (response?.ok) {
         const payload = (await response.json()) as { results?: BatchResult[] };
@@ -96,7 +138,7 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
           else if (r.status === 'duplicate') summary.duplicates++;
           else {
             summary.rejected++;
-            count(summary.problems, `${r.problem?.code ?? r.problem?.type ?? 'unknown'}: ${r.problem?.title ?? ''}`.trim());
+            count(summary.problems, describeProblem(r.problem));
           }
         }
         if (results.length !== batch.length) {
@@ -115,7 +157,10 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       }
       if (response && (response.status === 401 || response.status === 403)) {
         const problem = await problemOf(response);
-        throw new FatalIngestError(`${response.status} ${problem}: check --token / KEDJA_TOKEN (importing needs actor platform with role admin)`);
+        const hint = response.status === 401
+          ? `check --token / KEDJA_TOKEN; a token from \`kedja token\` is signed with the key in KEDJA_DATA_DIR${options.dataDir ? ` (here ${options.dataDir})` : ''}, which must be the server's`
+          : 'check --token / KEDJA_TOKEN (importing needs actor platform with role admin)';
+        throw new FatalIngestError(`${response.status} ${problem}: ${hint}`);
       }
       if (response && !TRANSIENT(response.status)) {
         const problem = await problemOf(response);
@@ -125,6 +170,8 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
       }
       if (response) await response.body?.cancel();
       if (attempt >= attempts) {
+        // Nothing answers: every other batch would wait out the same attempts. Stop now.
+        if (!response) throw new FatalIngestError(`the service at ${options.url} does not answer (${reason}) after ${attempts} attempt(s)`);
         count(summary.failures, `${reason} after ${attempts} attempts`);
         summary.failed += batch.length;
         return;
@@ -197,10 +244,18 @@ export async function ingest(options: IngestOptions): Promise<IngestSummary> {
   return summary;
 }
 
-async function problemOf(response: Response): Promise<string> {
+/** fetch says only "fetch failed"; the cause (or its code, for an AggregateError) says why. */
+function networkReason(error: unknown): string {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const message = typeof cause?.message === 'string' && cause.message !== '' ? cause.message : undefined;
+  if (message && code && !message.includes(code)) return `${code}: ${message}`;
+  return message ?? code ?? (error instanceof Error ? error.message : String(error));
+}
+
+async function problemOf(response: PostResponse): Promise<string> {
   try {
-    const p = (await response.json()) as { code?: string; title?: string };
-    return [p.code, p.title].filter(Boolean).join(': ') || response.statusText;
+    return describeProblem((await response.json()) as ProblemDetail);
   } catch {
     return response.statusText;
   }

@@ -42,7 +42,8 @@ function fakeService() {
     const results = events.map((e) => {
       let person = personOf.get(e.subject);
       if (e.type === 'MigrationCaseOpened') personOf.set(e.subject, (person = e.subject));
-      if (!person) return { id: e.id, status: 'rejected', problem: { code: 'unknown-subject', title: 'Unknown subject' } };
+      if (!person) return { id: e.id, status: 'rejected', problem: { code: 'unknown-subject', title: 'Unknown subject', detail: 'No person in your scope has this identifier.' } };
+      if (e.type === 'SfiCompleted') return { id: e.id, status: 'rejected', problem: { code: 'invalid-event', title: 'The event is invalid', detail: 'The event data does not match SfiCompleted.', errors: [{ path: 'data.level', message: 'must be one of A, B, C, D' }] } };
       if (e.type === 'PopulationRegistered') personOf.set(`pnr:${String(e.data.personalIdentityNumber)}`, person);
       persons.add(person);
       if (seen.has(e.id)) return { id: e.id, status: 'duplicate' };
@@ -103,11 +104,43 @@ describe('ingest', () => {
     expect(formatSummary(summary)).toMatch(/recorded\s+\d+/);
   }, 30_000);
 
-  it('counts rejections by problem code and title', async () => {
+  it('counts rejections by problem code and the API\'s detail, with the fields it names, not the title', async () => {
     const stray = { specversion: '1.0', id: 'x-1', source: 'urn:se:test', type: 'SfiEnrolled', time: '2020-01-01T00:00:00Z', subject: 'pnr:199001011234', data: {} };
-    const summary = await ingest({ input: Readable.from([`${JSON.stringify(stray)}\n`]), url, token: 't0k', batchSize: 10, concurrency: 2, sleep: async () => undefined });
-    expect(summary.rejected).toBe(1);
-    expect([...summary.problems]).toEqual([['unknown-subject: Unknown subject', 1]]);
+    const opened = { specversion: '1.0', id: 'x-2', source: 'urn:se:test', type: 'MigrationCaseOpened', time: '2020-01-01T00:00:00Z', subject: 'dossier:12-345678', data: {} };
+    const bad = { ...opened, id: 'x-3', type: 'SfiCompleted' };
+    const feed = [stray, opened, bad].map((e) => JSON.stringify(e)).join('\n');
+    const summary = await ingest({ input: Readable.from([`${feed}\n`]), url, token: 't0k', batchSize: 10, concurrency: 1, sleep: async () => undefined });
+    expect(summary.rejected).toBe(2);
+    expect([...summary.problems].sort()).toEqual([
+      ['invalid-event: The event data does not match SfiCompleted. [data.level must be one of A, B, C, D]', 1],
+      ['unknown-subject: No person in your scope has this identifier.', 1],
+    ]);
+  });
+
+  it('gives up at once on a service that is not there, after the attempts asked for', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const started = Date.now();
+    const feed = Array.from({ length: 50 }, (_, i) => JSON.stringify({ subject: `dossier:12-${String(i).padStart(6, '0')}` })).join('\n');
+    await expect(ingest({ input: Readable.from([`${feed}\n`]), url: `http://127.0.0.1:${port}`, batchSize: 5, concurrency: 4, attempts: 2, backoffMs: 100 }))
+      .rejects.toThrow(new RegExp(`the service at http://127\\.0\\.0\\.1:${port} does not answer \\(network: .*ECONNREFUSED.*\\) after 2 attempt`));
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('gives up on a service that accepts connections but never answers, after its response timeout', async () => {
+    const hung = createServer(() => undefined);
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const port = (hung.address() as AddressInfo).port;
+    const started = Date.now();
+    await expect(ingest({ input: Readable.from(['{"subject":"dossier:12-345678"}\n']), url: `http://127.0.0.1:${port}`, batchSize: 1, concurrency: 1, attempts: 2, backoffMs: 10, responseTimeoutMs: 300 }))
+      .rejects.toThrow(/does not answer .* after 2 attempt/);
+    expect(Date.now() - started).toBeLessThan(3000);
+    await new Promise<void>((resolve) => {
+      hung.close(() => resolve());
+      hung.closeAllConnections();
+    });
   });
 
   it('stops at once on a refused token instead of retrying', async () => {
@@ -115,7 +148,7 @@ describe('ingest', () => {
     await new Promise<void>((resolve) => refuse.listen(0, '127.0.0.1', resolve));
     const port = (refuse.address() as AddressInfo).port;
     await expect(ingest({ input: Readable.from(['{"subject":"dossier:12-345678"}\n']), url: `http://127.0.0.1:${port}`, batchSize: 1, concurrency: 1 }))
-      .rejects.toThrow(/401 unauthorized/);
+      .rejects.toThrow(/401 unauthorized: Unauthorized: check --token \/ KEDJA_TOKEN; a token from `kedja token` is signed with the key in KEDJA_DATA_DIR/);
     await new Promise<void>((resolve) => {
       refuse.close(() => resolve());
       refuse.closeAllConnections();

@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import type { Command } from 'commander';
+import { UsageError } from '../usage';
 import { Presets, SingleBar } from 'cli-progress';
 import { PROJECTIONS, ProjectionRunner, ensureProjectionSchema, type Projection, type ProjectionStatus, type RebuildProgress } from '@kedja/projections';
 import { loadConfig } from '../../../api/src/config/config';
@@ -15,7 +17,13 @@ export function registerProjections(program: Command, projections: readonly Proj
     .description('One line per projection: active generation, events applied, lag behind the log, whether a process applies it')
     .option('--json', 'print JSON instead of a table')
     .action(async (options: { json?: boolean }) => {
-      const { store, db } = await openStoreFromConfig(loadConfig());
+      const config = loadConfig();
+      // Looking must not create: opening a missing SQLite file would make an empty store and
+      // report it as if it were the real one (a wrong KEDJA_DATA_DIR looked like "nothing built").
+      if (config.store.kind === 'sqlite' && !fs.existsSync(config.store.file)) {
+        throw new Error(`no store at ${config.store.file}: KEDJA_DATA_DIR (${config.dataDir}) holds no Kedja data; point it at the server's data directory`);
+      }
+      const { store, db } = await openStoreFromConfig(config);
       try {
         await ensureProjectionSchema(db);
         const statuses = await new ProjectionRunner(store, db, projections, { log: () => undefined }).status();
@@ -34,10 +42,10 @@ export function registerProjections(program: Command, projections: readonly Proj
     .argument('[name]', 'the projection to rebuild')
     .option('--all', 'rebuild every projection, one after the other')
     .action(async (name: string | undefined, options: { all?: boolean }) => {
-      if (!name && !options.all) throw new Error(`name a projection or pass --all (projections: ${known(projections)})`);
-      if (name && options.all) throw new Error('pass either a name or --all, not both');
+      if (!name && !options.all) throw new UsageError(`name a projection or pass --all (projections: ${known(projections)})`);
+      if (name && options.all) throw new UsageError('pass either a name or --all, not both');
       const selected = options.all ? [...projections] : projections.filter((projection) => projection.name === name);
-      if (selected.length === 0) throw new Error(options.all ? 'no projections are registered' : `unknown projection "${name}" (projections: ${known(projections)})`);
+      if (selected.length === 0) throw new UsageError(options.all ? 'no projections are registered' : `unknown projection "${name}" (projections: ${known(projections)})`);
       const { store, db } = await openStoreFromConfig(loadConfig());
       const runner = new ProjectionRunner(store, db, selected, { log: () => undefined, onError: (failed, error) => progressLine(`${failed}: ${message(error)}; retrying`) });
       try {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { DEFAULT_NOW, simulate, type SimulationOptions } from '@kedja/simulator';
+import { UsageError } from '../usage';
 
 interface SimulateFlags {
   persons: string;
@@ -14,7 +15,7 @@ interface SimulateFlags {
 
 function wholeNumber(name: string, value: string): number {
   const n = Number(value);
-  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) throw new Error(`--${name} must be a whole number`);
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(n)) throw new UsageError(`--${name} must be a whole number`);
   return n;
 }
 

@@ -1,4 +1,4 @@
-import type { AnalyticsEvent, AttributeKey, EncodedHistory, EpisodeQuery, PersonAttributes, PersonHistory } from '../types';
+import { CLOSURE_REASONS, type AnalyticsEvent, type AttributeKey, type EncodedHistory, type EpisodeQuery, type PersonAttributes, type PersonHistory } from '../types';
 import { parseTime, utcDay, utcYear } from '../time';
 import { ageBand, emptyAttributes } from './attributes';
 
@@ -8,7 +8,7 @@ export interface Episode {
   readonly start: string;
   /** Event time of the `to` event reached, or the censoring time (case closure or as-of). */
   readonly end: string;
-  /** The `to` type reached; null when censored. */
+  /** The `to` type reached, or the competing cause (a type or closure reason) that ended it; null when censored. */
   readonly endType: string | null;
   readonly censoredBy: 'closure' | 'asOf' | null;
   /** Whole days between the UTC calendar dates of start and end. */
@@ -24,6 +24,7 @@ const ROLE_OPENED = 8;
 const ROLE_MUNICIPALITY = 16;
 const ROLE_EDUCATION = 32;
 const ROLE_RETRACTION = 64;
+const ROLE_COMPETING = 128;
 
 // The municipality a person belongs to for cohorting: Migrationsverket's assignment, the
 // municipality's own settlement report, and Skatteverket's registrations. Reception housing
@@ -70,6 +71,15 @@ function retractionKey(source: string, eventId: string): string {
 export class EpisodeEvaluator {
   private readonly roles = new Map<string, number>();
   private readonly withAttributes: boolean;
+  /** Cause number (1, 2, …, in the order of `competing`) of a competing event type or closure reason. */
+  private readonly competingTypes = new Map<string, number>();
+  private readonly competingReasons = new Map<string, number>();
+  /** The competing causes, in order: event types and closure reasons as the query gave them. */
+  readonly competing: readonly string[];
+  /** 0: the `to` event or censored (see `event`); k ≥ 1: ended by competing cause k. */
+  cause = 0;
+  /** The event that ended the episode by a competing cause; -1 when none. */
+  competingIndex = -1;
 
   startIndex = -1;
   endIndex = -1;
@@ -96,6 +106,14 @@ export class EpisodeEvaluator {
     for (const t of typeof query.to === 'string' ? [query.to] : query.to) add(t, ROLE_TO);
     add('MigrationCaseClosed', ROLE_CLOSURE);
     add('EventRetracted', ROLE_RETRACTION);
+    this.competing = [...(query.competing ?? [])];
+    this.competing.forEach((c, k) => {
+      if (CLOSURE_REASONS.includes(c)) this.competingReasons.set(c, k + 1);
+      else {
+        this.competingTypes.set(c, k + 1);
+        add(c, ROLE_COMPETING);
+      }
+    });
     if (this.withAttributes) {
       add('MigrationCaseOpened', ROLE_OPENED);
       for (const t of MUNICIPALITY_TYPES) add(t, ROLE_MUNICIPALITY);
@@ -109,7 +127,7 @@ export class EpisodeEvaluator {
     ensureCapacity(n);
     this.events = events;
     this.encoded = null;
-    this.startIndex = this.endIndex = this.closureIndex = -1;
+    this.startIndex = this.endIndex = this.closureIndex = this.competingIndex = -1;
     this.openedIndex = this.municipalityIndex = this.educationIndex = -1;
     const roles = this.roles;
     let retractions: number[] | null = null;
@@ -157,7 +175,7 @@ export class EpisodeEvaluator {
     }
     const codeRoles = this.codeRoles;
     const roles = this.roles;
-    this.startIndex = this.endIndex = this.closureIndex = -1;
+    this.startIndex = this.endIndex = this.closureIndex = this.competingIndex = -1;
     this.openedIndex = this.municipalityIndex = this.educationIndex = -1;
     let retractions: number[] | null = null;
     let start = -1;
@@ -212,6 +230,10 @@ export class EpisodeEvaluator {
     let muniAfterMs = Infinity;
     let muniAfter = -1;
     let eduMs = -Infinity;
+    let competingMs = Infinity;
+    let competingIndex = -1;
+    let cause = 0;
+    const reasons = this.competingReasons.size > 0;
     for (let i = 0; i < n; i++) {
       const role = roleBuf[i];
       if (role === 0) continue;
@@ -223,6 +245,15 @@ export class EpisodeEvaluator {
       if (role & ROLE_CLOSURE && t >= startMs && t < closureMs) {
         closureMs = t;
         this.closureIndex = i;
+      }
+      if (role & (ROLE_COMPETING | ROLE_CLOSURE) && t >= startMs && i !== start) {
+        const k = this.competingCause(i, role, reasons);
+        // Between competing causes at one instant, the first listed wins.
+        if (k > 0 && (t < competingMs || (t === competingMs && k < cause))) {
+          competingMs = t;
+          competingIndex = i;
+          cause = k;
+        }
       }
       if (role & ROLE_OPENED && t < openedMs) {
         openedMs = t;
@@ -249,14 +280,24 @@ export class EpisodeEvaluator {
 
     this.startIndex = start;
     this.startMs = startMs;
-    if (this.endIndex >= 0) {
+    // A competing exit before the `to` event ends the episode there; `to` wins a tie.
+    if (competingIndex >= 0 && competingMs < endMs) {
+      this.endIndex = -1;
+      this.competingIndex = competingIndex;
+      this.cause = cause;
+      endMs = competingMs;
+    } else {
+      this.competingIndex = -1;
+      this.cause = 0;
+    }
+    if (this.endIndex >= 0 || this.competingIndex >= 0) {
       this.endMs = endMs;
       this.censorMs = NaN;
     } else {
       this.endMs = NaN;
       this.censorMs = Math.min(closureMs, asOfMs);
     }
-    const stopMs = this.endIndex >= 0 ? endMs : this.censorMs;
+    const stopMs = this.endIndex >= 0 || this.competingIndex >= 0 ? endMs : this.censorMs;
     this.days = Math.max(0, utcDay(stopMs) - utcDay(startMs));
     return true;
   }
@@ -265,8 +306,22 @@ export class EpisodeEvaluator {
     return this.endIndex >= 0;
   }
 
+  /** Cause k ≥ 1 of a competing event type or closure reason at event i; 0 when it is neither. */
+  private competingCause(i: number, role: number, reasons: boolean): number {
+    if (role & ROLE_COMPETING) {
+      const type = this.encoded !== null ? this.encoded.typeName(i) : this.events[i].type;
+      const k = this.competingTypes.get(type);
+      if (k !== undefined) return k;
+    }
+    if (role & ROLE_CLOSURE && reasons) {
+      const reason = this.dataOf(i, 'reason');
+      if (typeof reason === 'string') return this.competingReasons.get(reason) ?? 0;
+    }
+    return 0;
+  }
+
   get censoredBy(): 'closure' | 'asOf' | null {
-    if (this.endIndex >= 0) return null;
+    if (this.endIndex >= 0 || this.competingIndex >= 0) return null;
     return this.closureIndex >= 0 && this.closureMs <= this.censorMs ? 'closure' : 'asOf';
   }
 
@@ -375,14 +430,16 @@ export function materialiseEpisode(evaluator: EpisodeEvaluator, history: PersonH
   const end =
     evaluator.endIndex >= 0
       ? ev[evaluator.endIndex].time
-      : censoredBy === 'closure'
-        ? ev[evaluator.closureIndex].time
-        : asOf;
+      : evaluator.competingIndex >= 0
+        ? ev[evaluator.competingIndex].time
+        : censoredBy === 'closure'
+          ? ev[evaluator.closureIndex].time
+          : asOf;
   return {
     personId: history.personId,
     start: ev[evaluator.startIndex].time,
     end,
-    endType: evaluator.endIndex >= 0 ? ev[evaluator.endIndex].type : null,
+    endType: evaluator.endIndex >= 0 ? ev[evaluator.endIndex].type : evaluator.competingIndex >= 0 ? evaluator.competing[evaluator.cause - 1] : null,
     censoredBy,
     days: evaluator.days,
     event: evaluator.event,

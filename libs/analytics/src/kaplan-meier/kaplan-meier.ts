@@ -1,3 +1,5 @@
+import { survivalQuantiles } from './quantile';
+
 export interface SurvivalObservation {
   readonly time: number;
   /** true when the event was observed at `time`, false when the observation was censored there. */
@@ -29,7 +31,7 @@ export interface KaplanMeierResult {
   readonly events: number;
   readonly censored: number;
   readonly curve: KaplanMeierRow[];
-  /** Smallest time with S(t) ≤ 0.5; null when the curve never gets there. */
+  /** R's `quantile.survfit` median (see quantile.ts); null when the curve never gets there. */
   readonly median: number | null;
   readonly medianCi: ConfidenceInterval;
 }
@@ -43,9 +45,8 @@ export interface HorizonShare {
 export const DEFAULT_HORIZONS: readonly number[] = [90, 365, 730];
 
 const Z_975 = 1.959963984540054;
-// S is a running product of fractions, so a curve that is exactly one half mathematically can land
-// a few ulps above it; without the slack the median would jump to the next event time.
-const HALF = 0.5 + 1e-12;
+/** The probabilities R's `quantile` asks for by default; the median is taken from this call. */
+export const DEFAULT_QUANTILES: readonly number[] = [0.25, 0.5, 0.75];
 
 /**
  * Product-limit estimator (Kaplan & Meier 1958) from raw observations. Observations are sorted
@@ -85,10 +86,9 @@ export function kaplanMeier(observations: Iterable<SurvivalObservation>): Kaplan
  *   stays inside [0, 1] without truncation and covers better in the small groups a fine groupBy
  *   produces (Borgan & Liestøl 1990; Klein & Moeschberger 2003, §4.3); it is also what SAS PROC
  *   LIFETEST uses by default for the median's interval.
- * - Median CI: Brookmeyer & Crowley (1982), the times whose pointwise interval covers 0.5. The
- *   lower limit is the first time the lower band reaches 0.5, the upper the first time the upper
- *   band does, mirroring the "first t with S(t) ≤ 0.5" rule of the median itself; a limit the
- *   band never reaches is null.
+ * - Median and its CI: R's `quantile.survfit` (quantile.ts): the first t with S(t) ≤ 0.5, the
+ *   midpoint of a flat exactly at 0.5, and the same rule on the log-log band for the interval
+ *   (Brookmeyer & Crowley 1982); a limit the band never reaches is null.
  */
 export function kaplanMeierFromCounts(
   times: ArrayLike<number>,
@@ -108,9 +108,6 @@ export function kaplanMeierFromCounts(
   const curve: KaplanMeierRow[] = new Array(times.length);
   let survival = 1;
   let greenwood = 0;
-  let median: number | null = null;
-  let ciLower: number | null = null;
-  let ciUpper: number | null = null;
   for (let i = 0; i < times.length; i++) {
     const d = events[i];
     const c = censored[i];
@@ -149,18 +146,16 @@ export function kaplanMeierFromCounts(
       lower,
       upper,
     };
-    if (median === null && survival <= HALF) median = day;
-    if (ciLower === null && lower <= HALF) ciLower = day;
-    if (ciUpper === null && upper <= HALF) ciUpper = day;
     atRisk -= d + c;
   }
+  const median = survivalQuantiles(curve, DEFAULT_QUANTILES)[1];
   return {
     n,
     events: totalEvents,
     censored: totalCensored,
     curve,
-    median,
-    medianCi: { lower: ciLower, upper: ciUpper },
+    median: median.time,
+    medianCi: { lower: median.lower, upper: median.upper },
   };
 }
 

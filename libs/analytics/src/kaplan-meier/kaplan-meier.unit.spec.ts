@@ -88,11 +88,19 @@ describe('kaplanMeier against the 6-MP remission data', () => {
 });
 
 describe('kaplanMeier conventions', () => {
-  it('takes the median where S is exactly a half even when floating point lands above it', () => {
-    // 11/18 · 9/11 = 1/2, which IEEE 754 doubles evaluate to 0.5000000000000001.
+  it('takes the midpoint of a flat exactly at one half, even when floating point lands above it', () => {
+    // 11/18 · 9/11 = 1/2, which IEEE 754 doubles evaluate to 0.5000000000000001; the curve then
+    // stays there until the last censoring at 3, so R's quantile.survfit gives (2 + 3)/2.
     const km = kaplanMeier([...observations([1, 1, 1, 1, 1, 1, 1, 2, 2]), ...observations([], Array(9).fill(3))]);
     expect(km.curve[1].survival).toBeGreaterThan(0.5);
-    expect(km.median).toBe(2);
+    expect(km.median).toBe(2.5);
+    expect(km.medianCi).toEqual({ lower: 1, upper: null });
+  });
+
+  it('counts 701 of 1402 as exactly one half and takes the midpoint to the next event', () => {
+    const km = kaplanMeier([...observations(Array(701).fill(10)), ...observations([30], Array(700).fill(40))]);
+    expect(km.curve[0].survival).toBe(701 / 1402);
+    expect(km.median).toBe(20);
   });
 
   it('returns no median and no upper limit when half is never reached', () => {

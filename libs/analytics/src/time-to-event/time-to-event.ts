@@ -7,6 +7,8 @@ import {
   type HorizonShare,
   type KaplanMeierRow,
 } from '../kaplan-meier/kaplan-meier';
+import type { IncidenceRow } from '../competing-risks/aalen-johansen';
+import { logRankTest, type LogRankCell, type LogRankTest } from '../log-rank/log-rank';
 import type { AttributeKey, Cohort, EncodedHistory, EpisodeQuery, Histories, PersonAttributes, PersonHistory } from '../types';
 import { GroupCounts } from './group-counts';
 
@@ -20,20 +22,48 @@ export interface TimeToEventQuery extends EpisodeQuery {
 
 export type GroupKey = Partial<Record<AttributeKey, string | number | null>>;
 
+/** The cumulative incidence of one cause: `to` (the event) or one of the query's `competing`. */
+export interface CumulativeIncidence {
+  readonly cause: string;
+  readonly events: number;
+  readonly curve: IncidenceRow[];
+  /** The incidence by each horizon; null beyond follow-up unless everyone has left by then. */
+  readonly horizons: HorizonShare[];
+}
+
 export interface TimeToEventGroup {
   readonly key: GroupKey;
   readonly n: number;
   readonly events: number;
+  /** Censored, and with `competing`, also those who left by a competing cause (see README). */
   readonly censored: number;
   readonly median: number | null;
   readonly medianCi: ConfidenceInterval;
   readonly curve: KaplanMeierRow[];
   readonly horizons: HorizonShare[];
+  /** Only with `competing`: Aalen–Johansen, `to` first, then the competing causes in order. */
+  readonly cumulativeIncidence?: CumulativeIncidence[];
+}
+
+/** The log-rank test of one groupBy attribute within the strata the other attributes form. */
+export interface StratifiedLogRank {
+  readonly by: AttributeKey;
+  readonly strata: AttributeKey[];
+  readonly chiSquare: number | null;
+  readonly df: number;
+  readonly p: number | null;
+}
+
+export interface LogRankAnswer extends LogRankTest {
+  /** With two or more groupBy attributes: each one tested, stratified by the others. */
+  readonly stratified?: StratifiedLogRank[];
 }
 
 export interface TimeToEventResult {
   readonly asOf: string;
   readonly groups: TimeToEventGroup[];
+  /** Only with groupBy: equal hazards of the event across the groups (observed/expected in group order). */
+  readonly logRank?: LogRankAnswer;
 }
 
 interface GroupState {
@@ -53,6 +83,7 @@ export class TimeToEventAccumulator {
   private readonly inCohort: ((a: PersonAttributes) => boolean) | null;
   private readonly groupBy: AttributeKey[];
   private readonly horizons: readonly number[];
+  private readonly competing: readonly string[];
   private readonly groups = new Map<string, GroupState>();
   private readonly scratch = emptyAttributes();
   /** The attributes the cohort filter and the grouping read: only these are worked out per person. */
@@ -65,6 +96,7 @@ export class TimeToEventAccumulator {
     this.inCohort = compileCohort(query.cohort);
     this.groupBy = normaliseGroupBy(query.groupBy);
     this.horizons = query.horizons ?? DEFAULT_HORIZONS;
+    this.competing = query.competing ?? [];
     for (const h of this.horizons) {
       if (!Number.isFinite(h) || h < 0) throw new RangeError(`horizon must be a non-negative number of days: ${h}`);
     }
@@ -89,7 +121,7 @@ export class TimeToEventAccumulator {
       attributes = ev.attributes(this.scratch, this.attributeKeys);
       if (this.inCohort !== null && !this.inCohort(attributes)) return;
     }
-    this.group(attributes).counts.add(ev.days, ev.event);
+    this.group(attributes).counts.add(ev.days, ev.event, ev.cause);
   }
 
   result(): TimeToEventResult {
@@ -98,7 +130,7 @@ export class TimeToEventAccumulator {
     states.sort((a, b) => compareKeys(a.key, b.key, this.groupBy));
     const groups = states.map(({ key, counts }): TimeToEventGroup => {
       const km = counts.estimate();
-      return {
+      const group: TimeToEventGroup = {
         key,
         n: km.n,
         events: km.events,
@@ -108,8 +140,58 @@ export class TimeToEventAccumulator {
         curve: km.curve,
         horizons: shareByHorizon(km.curve, this.horizons),
       };
+      return this.competing.length === 0 ? group : { ...group, cumulativeIncidence: this.incidence(counts) };
     });
-    return { asOf: this.asOf, groups };
+    if (this.groupBy.length === 0) return { asOf: this.asOf, groups };
+    return { asOf: this.asOf, groups, logRank: this.logRank(states) };
+  }
+
+  private incidence(counts: GroupCounts): CumulativeIncidence[] {
+    const aj = counts.incidence();
+    const curve0 = aj.causes[0]?.curve ?? [];
+    const lastDay = curve0.length > 0 ? curve0[curve0.length - 1].day : -Infinity;
+    // Everyone has left when the last row's exits and censorings take the whole risk set.
+    const last = curve0.length - 1;
+    const allLeft = last >= 0 && aj.causes.reduce((s, c) => s + c.curve[last].events, 0) === curve0[last].atRisk;
+    return aj.causes.map(({ events, curve }, k) => ({
+      cause: k === 0 ? 'to' : this.competing[k - 1],
+      events,
+      curve,
+      horizons: this.horizons.map((h) => {
+        if (h > lastDay && !allLeft) return { day: h, share: null };
+        let at = -1;
+        for (let i = 0; i < curve.length && curve[i].day <= h; i++) at = i;
+        return { day: h, share: at < 0 ? 0 : curve[at].incidence };
+      }),
+    }));
+  }
+
+  /**
+   * The log-rank test across all groups, and with several groupBy attributes each one stratified
+   * by the others (R: survdiff(Surv(t, d) ~ a + strata(b, c))): every group is one cell, whose
+   * compared value is its key's value of that attribute and whose stratum is the rest of its key.
+   */
+  private logRank(states: readonly GroupState[]): LogRankAnswer {
+    const overall = logRankTest(
+      states.length,
+      states.map((s, i) => s.counts.logRankCell(i, 0)),
+    );
+    if (this.groupBy.length < 2) return overall;
+    const stratified = this.groupBy.map((by): StratifiedLogRank => {
+      const strata = this.groupBy.filter((k) => k !== by);
+      const values = new Map<string, number>();
+      const strataIds = new Map<string, number>();
+      const cells: LogRankCell[] = states.map((s) => {
+        const v = JSON.stringify(s.key[by] ?? null);
+        const st = JSON.stringify(strata.map((k) => s.key[k] ?? null));
+        if (!values.has(v)) values.set(v, values.size);
+        if (!strataIds.has(st)) strataIds.set(st, strataIds.size);
+        return s.counts.logRankCell(values.get(v)!, strataIds.get(st)!);
+      });
+      const test = logRankTest(values.size, cells);
+      return { by, strata, chiSquare: test.chiSquare, df: test.df, p: test.p };
+    });
+    return { ...overall, stratified };
   }
 
   private group(attributes: PersonAttributes | null): GroupState {
@@ -121,7 +203,7 @@ export class TimeToEventAccumulator {
     if (state === undefined) {
       const key: GroupKey = {};
       for (const k of this.groupBy) key[k] = attributes?.[k] ?? null;
-      state = { key, counts: new GroupCounts() };
+      state = { key, counts: new GroupCounts(this.competing.length) };
       this.groups.set(id, state);
     }
     return state;
@@ -138,6 +220,15 @@ function validateQuery(query: TimeToEventQuery): void {
   const to = typeof query.to === 'string' ? [query.to] : query.to;
   if (!Array.isArray(to) || to.length === 0 || to.some((t) => typeof t !== 'string' || t.length === 0)) {
     throw new RangeError('to must be an event type or a non-empty list of them');
+  }
+  const competing = query.competing;
+  if (competing === undefined) return;
+  if (!Array.isArray(competing) || competing.length === 0 || competing.some((c) => typeof c !== 'string' || c.length === 0)) {
+    throw new RangeError('competing must be a non-empty list of event types or closure reasons');
+  }
+  if (new Set(competing).size !== competing.length) throw new RangeError('competing lists a cause twice');
+  for (const c of competing) {
+    if ((to as readonly string[]).includes(c) || c === query.from) throw new RangeError(`competing cause ${c} is also from or to`);
   }
 }
 

@@ -161,3 +161,70 @@ describe('as-of replay', () => {
     expect((await timeToEvent(h, { ...QUERY, asOf: A }, NOW)).groups[0].n).toBe(0);
   });
 });
+
+describe('competing exits', () => {
+  const start = '2016-03-01T10:00:00Z';
+  const educated = (time: string) => event('EducationStarted', time, { level: 'upper-secondary' });
+  const histories = [
+    person(permit(start), employed('2016-03-11T10:00:00Z')), // job on day 10
+    person(permit(start), closed('2016-03-06T10:00:00Z', 'left-sweden'), employed('2016-03-21T10:00:00Z')), // left on day 5, the later job does not count
+    person(permit(start), closed('2016-03-06T10:00:00Z', 'withdrawn')), // censored on day 5
+    person(permit(start), educated('2016-03-11T10:00:00Z'), employed('2016-03-11T10:00:00Z')), // a tie at one instant: the job wins
+    person(permit(start), educated('2016-03-16T09:00:00Z'), closed('2016-03-16T09:00:00Z', 'left-sweden')), // tie of causes: the first listed wins
+    person(permit(start)), // censored at as-of
+  ];
+  const query = { ...QUERY, competing: ['left-sweden', 'EducationStarted'], asOf: '2016-04-01T00:00:00Z' };
+
+  it('ends an episode at the first exit of any kind, the event winning a tie and then the order listed', async () => {
+    const [g] = (await timeToEvent(histories, query, NOW)).groups;
+    const [job, left, education] = g.cumulativeIncidence!;
+    expect([job.cause, left.cause, education.cause]).toEqual(['to', 'left-sweden', 'EducationStarted']);
+    expect([job.events, left.events, education.events]).toEqual([2, 2, 0]);
+    expect(left.curve.filter((r) => r.events > 0).map((r) => r.day)).toEqual([5, 15]);
+    // The Kaplan–Meier curve is the cause-specific one: a competing exit censors.
+    expect(g).toMatchObject({ n: 6, events: 2, censored: 4 });
+    expect(g.curve.map((r) => [r.day, r.events, r.censored])).toEqual([
+      [5, 0, 2],
+      [10, 2, 0],
+      [15, 0, 1],
+      [31, 0, 1],
+    ]);
+  });
+
+  it('gives the cumulative incidences of all causes and the all-cause survival summing to one', async () => {
+    const [g] = (await timeToEvent(histories, query, NOW)).groups;
+    const ci = g.cumulativeIncidence!;
+    // At day 15: 1/6 left on day 5 (6 at risk), 2 of 4 got a job on day 10, 1 of 2 left on day 15.
+    const at15 = ci.map((c) => c.curve.find((r) => r.day === 15)!.incidence);
+    expect(at15[0]).toBeCloseTo((5 / 6) * (2 / 4), 14);
+    expect(at15[1]).toBeCloseTo(1 / 6 + (5 / 6) * (2 / 4) * (1 / 2), 14);
+    expect(at15[2]).toBe(0);
+    expect(ci[0].horizons).toEqual([90, 365, 730].map((day) => ({ day, share: null })));
+  });
+
+  it('leaves the answer without competing exactly as it was', async () => {
+    const plain = await timeToEvent(histories, { ...QUERY, asOf: query.asOf }, NOW);
+    expect(plain.groups[0].cumulativeIncidence).toBeUndefined();
+    expect(plain.groups[0]).toMatchObject({ n: 6, events: 3 });
+  });
+
+  it('refuses a competing cause that is also the event, listed twice, or empty', () => {
+    expect(() => new TimeToEventAccumulator({ ...QUERY, competing: ['EmploymentStarted'] }, NOW)).toThrow(RangeError);
+    expect(() => new TimeToEventAccumulator({ ...QUERY, competing: ['left-sweden', 'left-sweden'] }, NOW)).toThrow(RangeError);
+    expect(() => new TimeToEventAccumulator({ ...QUERY, competing: [] }, NOW)).toThrow(RangeError);
+  });
+});
+
+describe('log-rank in the answer', () => {
+  it('is given with groupBy, with each attribute stratified by the others when there are several', async () => {
+    const one = await timeToEvent(population, { ...QUERY, groupBy: 'gender' }, NOW);
+    expect(one.logRank).toMatchObject({ df: 1, observed: one.groups.map((g) => g.events) });
+    expect(one.logRank!.stratified).toBeUndefined();
+    const two = await timeToEvent(population, { ...QUERY, groupBy: ['gender', 'municipalityCode'] }, NOW);
+    expect(two.logRank!.stratified!.map((s) => [s.by, s.strata])).toEqual([
+      ['gender', ['municipalityCode']],
+      ['municipalityCode', ['gender']],
+    ]);
+    expect((await timeToEvent(population, QUERY, NOW)).logRank).toBeUndefined();
+  });
+});

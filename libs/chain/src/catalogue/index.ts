@@ -4,3 +4,4 @@ export * from './validate';
 export * from './json-schema';
 export * from './examples';
 export { isCalendarDate, isRfc3339, addMonths, dateOfTime, daysBetween, daysInMonth } from './dates';
+export * from './strings';

@@ -1,10 +1,12 @@
 import { isCitizenshipCode } from '../code-lists/countries';
+import { containsPersonalIdentifier } from '../code-lists/identifier-search';
 import { isValidOrganisationNumber, isValidPersonalIdentityNumber } from '../code-lists/identifiers';
 import { isLanguageCode } from '../code-lists/languages';
 import { isMunicipalityCode } from '../code-lists/municipalities';
 import { isSsykCode } from '../code-lists/ssyk';
 import { CATALOGUE, type CodeList, type FieldSpec } from './catalogue';
 import { addMonths, dateOfTime, isCalendarDate, isRfc3339 } from './dates';
+import { reportableName } from './strings';
 import { SFI_COURSES_BY_PATH, isEventType, type EventType, type StudyPath } from './events';
 
 export interface ValidationIssue {
@@ -125,7 +127,8 @@ export function validateEventData(type: string, data: unknown, context: Validati
   for (const key of Object.keys(data)) {
     if (FORBIDDEN_KEYS.has(key)) issues.push({ path: `data.${key}`, message: 'is a reserved name and not allowed' });
     else if (!Object.prototype.hasOwnProperty.call(spec.fields, key)) {
-      issues.push({ path: `data.${key}`, message: `is not a field of ${type}` });
+      // The name is the caller's: repeated only when it spells no personal identifier (v1.1).
+      issues.push({ path: `data.${reportableName(key)}`, message: `is not a field of ${type}` });
     }
   }
   for (const [name, field] of Object.entries(spec.fields)) {
@@ -180,8 +183,11 @@ function crossFieldRules(
       }
       break;
     case 'EventRetracted':
-      if (valid.has('reason') && PERSONNUMMER_SHAPE.test(data.reason as string)) {
-        issues.push({ path: 'data.reason', message: 'must not contain a personal identity number' });
+      // Free text: refused when it holds a personnummer, samordningsnummer or dossier number in
+      // any spelling (CONTRACT.md v1.1); the older shape test stays, it also catches ten digits
+      // inside a longer run.
+      if (valid.has('reason') && (PERSONNUMMER_SHAPE.test(data.reason as string) || containsPersonalIdentifier(data.reason as string))) {
+        issues.push({ path: 'data.reason', message: 'must not contain a personnummer, samordningsnummer or dossier number' });
       }
       break;
     default:

@@ -4,3 +4,4 @@ export * from './countries';
 export * from './languages';
 export * from './ssyk';
 export * from './identifiers';
+export * from './identifier-search';

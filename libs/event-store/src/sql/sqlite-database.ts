@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { AsyncMutex } from './async-mutex';
+import { SQLITE_COMPANIONS, ensurePrivateFile } from './file-modes';
 import { SqlDatabase, SqlDialect, SqlExecutor } from './sql-database';
 import { SqliteCheckpointer } from './sqlite-checkpointer';
 import { WalDurability } from './wal-durability';
@@ -113,8 +114,10 @@ export class SqliteDatabase implements SqlDatabase {
 
   constructor(options: SqliteDatabaseOptions) {
     this.file = options.file;
-    this.connection = new BetterSqlite3(options.file);
     const onDisk = options.file !== ':memory:' && options.file !== '';
+    // 0600 before SQLite opens it, so the -wal and -shm it makes get 0600 too (file-modes.ts).
+    if (onDisk) ensurePrivateFile(options.file, SQLITE_COMPANIONS);
+    this.connection = new BetterSqlite3(options.file);
     if (onDisk) this.connection.pragma('journal_mode = WAL');
     const synchronous = options.synchronous ?? 'FULL';
     this.durability = onDisk && synchronous === 'FULL' ? new WalDurability(options.file) : undefined;

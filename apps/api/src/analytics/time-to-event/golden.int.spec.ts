@@ -108,6 +108,8 @@ const QUERIES: Record<string, TimeToEventQuery> = {
   countyRoute: { from: 'ResidencePermitGranted', to: ['EmploymentStarted', 'BusinessStarted', 'FutureOutcome'], groupBy: ['countyCode', 'route'] },
   registration: { from: 'MigrationCaseOpened', to: 'PopulationRegistered', groupBy: ['municipalityCode', 'highestEducation'], horizons: [0, 30, 180] },
   sfi: { from: 'SfiEnrolled', to: 'SfiCoursePassed' },
+  // Competing exits read a kept field (the closure's reason) and another type: both paths must agree.
+  competing: { from: 'ResidencePermitGranted', to: ['EmploymentStarted', 'BusinessStarted'], competing: ['left-sweden', 'EducationStarted', 'citizenship'], groupBy: 'gender' },
   jobToJob: { from: 'EmploymentStarted', to: 'EmploymentStarted', cohort: { gender: 'female', route: ['asylum', 'resettlement'] } },
   future: { from: 'FutureOutcome', to: 'EmploymentStarted', groupBy: 'route' },
   toClosure: { from: 'ResidencePermitGranted', to: 'MigrationCaseClosed', groupBy: 'ageBand', asOf: '2021-01-01T00:00:00+01:00' },

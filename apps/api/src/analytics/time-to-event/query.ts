@@ -1,4 +1,4 @@
-import { AGE_BAND_LABELS, ATTRIBUTE_KEYS, type AttributeKey, type TimeToEventQuery } from '@kedja/analytics';
+import { AGE_BAND_LABELS, ATTRIBUTE_KEYS, CLOSURE_REASONS, type AttributeKey, type TimeToEventQuery } from '@kedja/analytics';
 import { isCountyCode, isMunicipalityCode } from '@kedja/chain';
 import type { FieldError } from '../../problems/problem';
 import { ANALYTICS_TYPE_CODES, isAnalyticsExcluded } from '../histories/projection';
@@ -6,7 +6,7 @@ import { ANALYTICS_TYPE_CODES, isAnalyticsExcluded } from '../histories/projecti
 /** Event types a clock may start or stop on: the catalogue without health facts and retractions. */
 export const CLOCK_EVENT_TYPES: readonly string[] = ANALYTICS_TYPE_CODES.filter((t) => t !== 'EventRetracted');
 
-const BODY_FIELDS = new Set(['from', 'to', 'cohort', 'groupBy', 'asOf', 'horizons']);
+const BODY_FIELDS = new Set(['from', 'to', 'competing', 'cohort', 'groupBy', 'asOf', 'horizons']);
 const MAX_LIST = 400;
 const MAX_HORIZON_DAYS = 36_500;
 const CLOCK_SKEW_MS = 60_000;
@@ -88,6 +88,31 @@ export function parseTimeToEventBody(body: unknown, nowMs: number): ParsedQuery 
     to = body.to as string[];
   } else bad('to', 'must be an event type or a list of them');
 
+  let competing: string[] | undefined;
+  if (body.competing !== undefined) {
+    const max = CLOCK_EVENT_TYPES.length + CLOSURE_REASONS.length;
+    if (!Array.isArray(body.competing) || body.competing.length === 0 || body.competing.length > max) {
+      bad('competing', `must list 1 to ${max} event types or case closure reasons (${CLOSURE_REASONS.join(', ')})`);
+    } else {
+      const seen = new Set<unknown>();
+      body.competing.forEach((c, i) => {
+        const path = `competing[${i}]`;
+        if (typeof c === 'string' && CLOSURE_REASONS.includes(c)) {
+          // a closure reason: fine as it is
+        } else if (c === 'MigrationCaseClosed') {
+          bad(path, `name the closure reasons that compete (${CLOSURE_REASONS.join(', ')}); a closure for any other reason censors`);
+        } else {
+          const e = eventTypeError(c);
+          if (e) bad(path, `${e}, or a case closure reason (${CLOSURE_REASONS.join(', ')})`);
+        }
+        if (seen.has(c)) bad(path, 'is listed twice');
+        seen.add(c);
+        if (c === body.from || to.includes(c as string)) bad(path, 'is already the start or the end of the clock');
+      });
+      competing = body.competing as string[];
+    }
+  }
+
   const cohort: Record<string, unknown> = {};
   if (body.cohort !== undefined) {
     if (!isObject(body.cohort)) bad('cohort', 'must be an object');
@@ -157,6 +182,7 @@ export function parseTimeToEventBody(body: unknown, nowMs: number): ParsedQuery 
     query: {
       from: body.from as string,
       to: to.length === 1 && typeof body.to === 'string' ? to[0] : to,
+      ...(competing !== undefined ? { competing } : {}),
       ...(body.cohort !== undefined ? { cohort } : {}),
       ...(body.groupBy !== undefined ? { groupBy: body.groupBy as string | string[] } : {}),
       ...(asOf !== undefined ? { asOf } : {}),

@@ -16,7 +16,8 @@ const ALWAYS_READ = [
 
 /** The event types a query's answer can depend on; decoding any other type is wasted. */
 export function typesRead(query: TimeToEventQuery): string[] {
-  return [...ALWAYS_READ, query.from, ...(typeof query.to === 'string' ? [query.to] : query.to)];
+  // Competing closure reasons are read from MigrationCaseClosed, which is always read.
+  return [...ALWAYS_READ, query.from, ...(typeof query.to === 'string' ? [query.to] : query.to), ...(query.competing ?? [])];
 }
 
 /**

@@ -27,7 +27,7 @@ export class TimeToEventController {
     try {
       table = await analyticsTable(this.runtime.db, this.runtime.projections);
     } catch {
-      throw new ProblemError('unavailable', 'The analytics read model is not built yet; try again shortly.');
+      throw new ProblemError('unavailable', 'The analytics read model is not built yet; try again shortly.').retryAfter(30);
     }
     try {
       return await timeToEventFromProjection(this.runtime.db, table, checked.query, new Date(nowMs).toISOString());

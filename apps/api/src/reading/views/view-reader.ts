@@ -45,6 +45,9 @@ export function scopeClause(actor: ActorRef): Clause {
   }
 }
 
+/** How long a client should wait before asking a view that is not built again. */
+const VIEW_RETRY_AFTER_SECONDS = 30;
+
 @Injectable()
 export class ViewReader {
   constructor(
@@ -57,8 +60,21 @@ export class ViewReader {
     try {
       return this.runtime.projections ? await this.runtime.projections.tableNames(projection) : await readActiveTables(this.runtime.db, projection);
     } catch {
-      throw new ProblemError('unavailable', 'This view is not built yet; try again shortly.');
+      throw new ProblemError('unavailable', await this.whyUnbuilt(projection)).retryAfter(VIEW_RETRY_AFTER_SECONDS);
     }
+  }
+
+  /**
+   * Why a view has no table yet, from the runner's own state and ownership (advisory lock or
+   * lease): on PostgreSQL the api leaves projections to apps/projector, and "try again shortly"
+   * was a lie when none runs.
+   */
+  private async whyUnbuilt(projection: string): Promise<string> {
+    const status = await this.runtime.projectionStatus?.().catch(() => undefined);
+    const own = status?.find((p) => p.name === projection);
+    if (own && !own.running) return `This view is not built yet and no projector is running to build it (start apps/projector: npm run projector).`;
+    if (own?.running) return `This view is being built by a projector (${own.lag} event(s) still to apply); try again shortly.`;
+    return 'This view is not built yet; try again shortly.';
   }
 
   query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
