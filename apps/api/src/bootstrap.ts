@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, type NextFunction, type Request, type Response } from 'express';
@@ -14,6 +15,7 @@ import { NestLogger } from '@kedja/operations';
 import type { OpenStoreOptions } from './runtime/open-store';
 import { timelineFastLane } from './reading/timeline/timeline.fast-lane';
 import { eventsFastLane } from './recording/events.fast-lane';
+import { webFront, type DemoToken } from './web/web-front';
 import { docsContentSecurityPolicy, securityHeaders } from './security-headers';
 
 export interface KedjaApp {
@@ -25,7 +27,7 @@ export interface KedjaApp {
 const JSON_TYPES = ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/problem+json'];
 
 /** Builds the api on an opened store; used by main.ts and by the e2e tests. */
-export async function createApp(config: KedjaConfig, options: { logger?: boolean } & OpenStoreOptions = {}): Promise<KedjaApp> {
+export async function createApp(config: KedjaConfig, options: { logger?: boolean; demoTokens?: readonly DemoToken[] } & OpenStoreOptions = {}): Promise<KedjaApp> {
   const runtime = await openRuntime(config, options);
   const verifier = await TokenVerifier.create(config.dataDir, config.issuers, { maxLifetimeSeconds: config.tokenMaxLifetimeSeconds, audience: config.audience });
   RequestLogMiddleware.enabled = config.logRequests && options.logger !== false;
@@ -52,6 +54,10 @@ export async function createApp(config: KedjaConfig, options: { logger?: boolean
   app.use(timelineFastLane(app));
   app.use(eventsFastLane(app));
   mountDocs(app);
+  // The web front at `/` (built into dist/web by `npm run build`); without a build the api runs alone.
+  const front = webFront({ config: config.web, demoTokens: options.demoTokens });
+  if (front) app.use(front);
+  else if (options.logger !== false) new Logger('Kedja').warn('no web front built (npm run build); serving the api only');
   // No enableShutdownHooks: main.ts owns SIGTERM (runtime/shutdown.ts), draining keep-alive
   // connections within KEDJA_SHUTDOWN_TIMEOUT, which Nest's hook (server.close alone) did not.
   await app.init();

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     },
   });
   const where = config.store.kind === 'sqlite' ? config.store.file : 'PostgreSQL';
-  log.info({ port: config.port, store: config.store.kind, projectionsInProcess: config.projectionsInProcess }, `listening on http://127.0.0.1:${config.port} (store: ${config.store.kind}, ${where}); docs at /docs`);
+  log.info({ port: config.port, store: config.store.kind, projectionsInProcess: config.projectionsInProcess }, `listening on http://127.0.0.1:${config.port} (store: ${config.store.kind}, ${where}); web front at /, docs at /docs`);
 }
 
 main().catch((error: unknown) => {

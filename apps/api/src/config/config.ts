@@ -42,6 +42,8 @@ export interface KedjaConfig {
   readonly retention: RetentionConfig;
   /** Disclosure control: no aggregate describes fewer than this many people (KEDJA_MIN_CELL). */
   readonly minCell: number;
+  /** The web front served at `/` (apps/web, built by `npm run build`). */
+  readonly web: WebConfig;
 }
 
 export interface RetentionConfig {
@@ -70,6 +72,13 @@ export function loadRetention(env: Env = process.env): RetentionConfig {
     auditYears: years(env, 'KEDJA_RETENTION_AUDIT', MIN_AUDIT_RETENTION_YEARS, MIN_AUDIT_RETENTION_YEARS)!,
     identifierYears: years(env, 'KEDJA_RETENTION_IDENTIFIERS', null, 1),
   };
+}
+
+export interface WebConfig {
+  /** Folder of the built front; unset means the build's own `dist/web`. */
+  readonly dir?: string;
+  /** Sign-in through OpenID Connect (authorization code with PKCE); unset means pasting a token. */
+  readonly oidc?: { readonly issuer: string; readonly clientId: string; readonly scope: string; readonly resource?: string };
 }
 
 export interface IssuerConfig {
@@ -141,6 +150,18 @@ function parseIssuers(raw: string | undefined): IssuerConfig[] {
       audience: typeof e.audience === 'string' ? e.audience : undefined,
     };
   });
+}
+
+function parseWeb(env: Env, cwd: string, issuers: readonly IssuerConfig[]): WebConfig {
+  const dir = env.KEDJA_WEB_DIR ? path.resolve(cwd, env.KEDJA_WEB_DIR) : undefined;
+  const issuer = env.KEDJA_WEB_OIDC_ISSUER;
+  if (!issuer) return { dir };
+  // The front hands the api the provider's access token: one the api could not verify is no sign-in.
+  if (!issuers.some((i) => i.issuer === issuer)) throw new ConfigError('KEDJA_WEB_OIDC_ISSUER must be one of the issuers in KEDJA_ISSUERS');
+  if (!/^https?:\/\//.test(issuer)) throw new ConfigError('KEDJA_WEB_OIDC_ISSUER must be an http(s) URL');
+  const clientId = env.KEDJA_WEB_OIDC_CLIENT_ID;
+  if (!clientId) throw new ConfigError('KEDJA_WEB_OIDC_ISSUER needs KEDJA_WEB_OIDC_CLIENT_ID (the front\'s public client id at the provider)');
+  return { dir, oidc: { issuer, clientId, scope: env.KEDJA_WEB_OIDC_SCOPE || 'openid', resource: env.KEDJA_WEB_OIDC_RESOURCE || undefined } };
 }
 
 /** CONTRACT.md v1.1: tokens live at most 12 hours unless configured otherwise. */
@@ -218,6 +239,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd(), isTty = 
     maxBatch: 1000,
     projectionsInProcess: flag(env, 'KEDJA_PROJECTIONS_IN_PROCESS', storeKind === 'sqlite'),
     logRequests: flag(env, 'KEDJA_LOG_REQUESTS', true),
+    web: parseWeb(env, cwd, issuers),
     tokenMaxLifetimeSeconds: duration(env, 'KEDJA_TOKEN_MAX_LIFETIME', DEFAULT_TOKEN_MAX_LIFETIME, 60, 30 * 86400),
     audience: audience(env, issuers),
     // Per token, not per address: agencies post from a few gateways. The default is far above

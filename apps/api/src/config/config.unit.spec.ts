@@ -56,6 +56,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  describe('the web front', () => {
+    const issuers = JSON.stringify([{ issuer: 'https://login.example.se', jwksUri: 'https://login.example.se/jwks' }]);
+
+    it('signs in by pasted token unless an OpenID provider is configured', () => {
+      expect(loadConfig({}, '/srv/kedja').web).toEqual({ dir: undefined });
+      expect(loadConfig({ KEDJA_WEB_DIR: 'public' }, '/srv/kedja').web.dir).toBe('/srv/kedja/public');
+    });
+
+    it('takes the provider, its client id, scope and resource', () => {
+      const config = loadConfig({ KEDJA_ISSUERS: issuers, KEDJA_WEB_OIDC_ISSUER: 'https://login.example.se', KEDJA_WEB_OIDC_CLIENT_ID: 'kedja-web', KEDJA_WEB_OIDC_RESOURCE: 'urn:kedja' });
+      expect(config.web.oidc).toEqual({ issuer: 'https://login.example.se', clientId: 'kedja-web', scope: 'openid', resource: 'urn:kedja' });
+    });
+
+    it.each([
+      [{ KEDJA_WEB_OIDC_ISSUER: 'https://login.example.se', KEDJA_WEB_OIDC_CLIENT_ID: 'kedja-web' }, /one of the issuers in KEDJA_ISSUERS/],
+      [{ KEDJA_ISSUERS: issuers, KEDJA_WEB_OIDC_ISSUER: 'https://login.example.se' }, /KEDJA_WEB_OIDC_CLIENT_ID/],
+    ])('stops on a provider the api could not verify or use: %j', (env, message) => {
+      expect(() => loadConfig(env)).toThrow(message);
+    });
+  });
+
   it('reads the operations settings: gap thresholds, log format (JSON off a terminal), shutdown and connect timeouts', () => {
     const config = loadConfig({ KEDJA_GAP_SETTLEMENT_TO_SFI: '30d', KEDJA_SHUTDOWN_TIMEOUT: '25' }, '/srv', false);
     expect(config.gapThresholds['settlement-to-sfi']).toEqual({ days: 30 });

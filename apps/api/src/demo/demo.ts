@@ -57,9 +57,6 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
   await opened.store.close();
   options.log(`recorded ${summary.recorded} events (${summary.rejected} rejected)`);
 
-  const kedja = await createApp(config, { logger: false });
-  await kedja.app.listen(options.port, config.host);
-  await kedja.runtime.projections?.waitUntilCaughtUp(120_000);
   const municipality = [...settledIn].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '0180';
   const county = municipality.slice(0, 2);
   const mint = (actor: string, role: 'caseworker' | 'analyst' | 'admin', sub: string) => mintLocalToken(dataDir, { actor, roles: [role], sub, maxLifetimeSeconds: config.tokenMaxLifetimeSeconds });
@@ -71,11 +68,15 @@ export async function runDemo(options: DemoOptions): Promise<Demo> {
     'analyst': await mint('analyst', 'analyst', 'demo-analyst'),
     'platform admin': await mint('platform', 'admin', 'demo-admin'),
   };
+  // Minted before the api starts so that its sign-in page can offer them (demo only).
+  const kedja = await createApp(config, { logger: false, demoTokens: Object.entries(tokens).map(([label, token]) => ({ label, token })) });
+  await kedja.app.listen(options.port, config.host);
+  await kedja.runtime.projections?.waitUntilCaughtUp(120_000);
   return { kedja, url: `http://127.0.0.1:${options.port}`, tokens };
 }
 
 export function printDemo(demo: Demo, write: (text: string) => void): void {
-  write(`\nKedja demo is running at ${demo.url} (docs: ${demo.url}/docs). Ctrl-C stops it.\n\n`);
+  write(`\nKedja demo is running at ${demo.url} (open it in a browser and sign in with a token below; docs: ${demo.url}/docs). Ctrl-C stops it.\n\n`);
   for (const [who, token] of Object.entries(demo.tokens)) write(`${who}:\n  ${token}\n`);
   const municipalityToken = Object.entries(demo.tokens)[0];
   // The whole token: a shortened one cannot be pasted, and this is a demo's own throwaway key.
