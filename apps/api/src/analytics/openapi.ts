@@ -237,6 +237,7 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
   },
   '/v1/analytics/time-to-event/compare': {
     post: {
+      operationId: 'compareTimeToEvent',
       tags: ['analytics'],
       summary: 'The same time-to-event question as known at two moments: what changed per group and how people moved (role analyst, actor analyst)',
       description:
@@ -328,7 +329,8 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
         '400': problem('invalid-request: every bad field is named in `errors` (asOf.a, asOf.b, and the fields of the question)'),
         '401': problem('unauthorized'),
         '403': problem('not-permitted: not an analyst'),
-        '503': problem('unavailable: the analytics read model is not built yet'),
+        '413': problem('payload-too-large'),
+        '503': { ...problem('unavailable: the analytics read model is not built yet'), headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } } },
       },
     },
   },
