@@ -6,6 +6,7 @@ import { ProblemError } from '../../problems/problem';
 import { ViewReader } from '../views/view-reader';
 import { ANOMALY_CODES, isPastThreshold, type AnomalyCode, type OverviewDetail } from '../views/read-models';
 import { GAP_THRESHOLDS, type GapThresholds } from '../views/thresholds';
+import { overviewVisibility, type OverviewColumn } from './overview-columns';
 
 interface Row {
   municipality_code: string;
@@ -49,6 +50,9 @@ export class CountyOverviewController {
     const scope = parsed.ok ? overviewScope(parsed.principal, countyCode) : 'none';
     if (scope === 'none') throw new ProblemError('not-permitted', "The overview is read by the county's board and region, the national agencies, and a municipality for its own row.");
     const kind = parsed.ok ? parsed.principal.actor.kind : 'analyst';
+    const visibility = overviewVisibility(kind);
+    // A column resting on facts the caller's timeline would not show is null, and named in `hidden`.
+    const shown = (column: OverviewColumn) => !visibility.hidden.includes(column);
     const { county_overview: table } = await this.views.tables('county_overview');
     const rows = await this.views.query<Row>(
       `SELECT municipality_code, detail FROM ${table} WHERE listed = 1 AND (county_code = $1 OR assigned_county = $1 OR current_county = $1)`,
@@ -66,26 +70,33 @@ export class CountyOverviewController {
           municipalityCode: m.code,
           name: m.name,
           people: own.length,
-          received: {
-            total: received.length,
-            assigned: received.filter((p) => p.arrangement === 'assigned').length,
-            selfArranged: received.filter((p) => p.arrangement === 'self-arranged').length,
-          },
-          assigned: people.filter((p) => p.assignedMunicipalityCode === m.code).length,
+          received: shown('received')
+            ? {
+                total: received.length,
+                assigned: received.filter((p) => p.arrangement === 'assigned').length,
+                selfArranged: received.filter((p) => p.arrangement === 'self-arranged').length,
+              }
+            : null,
+          assigned: shown('assigned') ? people.filter((p) => p.assignedMunicipalityCode === m.code).length : null,
           medianDays: {
-            permitToSettlement: steps((p) => span(p.permitAt, p.settledAt)),
-            settlementToSfi: steps((p) => span(p.settledAt, p.sfiAt)),
-            settlementToWork: steps((p) => span(p.settledAt, p.workAt)),
+            permitToSettlement: shown('medianDays.permitToSettlement') ? steps((p) => span(p.permitAt, p.settledAt)) : null,
+            settlementToSfi: shown('medianDays.settlementToSfi') ? steps((p) => span(p.settledAt, p.sfiAt)) : null,
+            settlementToWork: shown('medianDays.settlementToWork') ? steps((p) => span(p.settledAt, p.workAt)) : null,
           },
-          openGaps: people.filter((p) => p.currentMunicipalityCode === m.code).reduce((n, p) => n + p.gaps.filter((g) => isPastThreshold(g, this.thresholds[g.code], now)).length, 0),
+          // Only the gaps the chain-gaps view would list to this reader (a region sees no "no SFI").
+          openGaps: shown('openGaps')
+            ? people
+                .filter((p) => p.currentMunicipalityCode === m.code)
+                .reduce((n, p) => n + p.gaps.filter((g) => visibility.gapCodes.includes(g.code) && isPastThreshold(g, this.thresholds[g.code], now)).length, 0)
+            : null,
         };
       });
-    const body: Record<string, unknown> = { countyCode, municipalities };
+    const body: Record<string, unknown> = { countyCode, hidden: visibility.hidden, municipalities };
     // County boards and national agencies follow every anomaly up; a municipality only the
     // settlement claims made about people it holds (Amendments v1.1), counted on its own row.
     const national = kind === 'county' || isNationalAgency(kind);
     if (national || kind === 'municipality') {
-      const codes = national ? ANOMALY_CODES : ANOMALY_CODES.filter((code) => code === SETTLEMENT_CLAIM);
+      const codes = (national ? ANOMALY_CODES : ANOMALY_CODES.filter((code) => code === SETTLEMENT_CLAIM)).filter((code) => visibility.anomalyCodes.includes(code));
       const anomalies: { code: AnomalyCode; municipalityCode: string; count: number }[] = [];
       for (const m of municipalities) {
         for (const code of codes) {
