@@ -45,6 +45,11 @@ interface Prefetched {
   readonly events: Map<string, StoredEvent>;
   readonly identities: Map<string, string>;
   readonly streams: Map<string, StoredEvent[]>;
+  /**
+   * Cached states a looked-up plan read on from: their stream in `streams` holds only the events
+   * after the state's version. Taken when the read was asked for, as the cache may move meanwhile.
+   */
+  readonly bases: Map<string, { readonly version: number; readonly state: PersonState }>;
   /** Owners of the group's sources, as looked up (or cached); a source absent here is taken as free. */
   readonly sourceOwners: Map<string, string>;
 }
@@ -423,7 +428,7 @@ export class Recorder {
     const personId = identities.get(identityKey(kind, value)) ?? prefetched.identities.get(identityKey(kind, value)) ?? null;
     if (event.type === 'MigrationCaseOpened' && event.subject.kind !== 'dossier') reject('invalid-event', 'MigrationCaseOpened must have a dossier: subject; it creates the person.');
     if (!personId && event.type !== 'MigrationCaseOpened') reject('unknown-subject', UNKNOWN_SUBJECT_DETAIL);
-    let target = personId ? persons.get(personId) ?? this.load(personId, prefetched.streams.get(personId), persons) : undefined;
+    let target = personId ? persons.get(personId) ?? this.load(personId, prefetched, persons) : undefined;
     if (target) {
       const outOfScope = scoped(command, target.state);
       if (outOfScope && !outOfScope.ok) return reject(outOfScope.code as ProblemCode, outOfScope.detail);
@@ -526,9 +531,20 @@ export class Recorder {
     const events = new Map(stored.map((e) => [identityKey(e.source, e.eventId), e]));
     // A looked-up plan reads every person afresh: its rejections are answered as they are, with no
     // append whose expected version would catch a state cached before another process's append.
+    // For a person whose state is cached it reads only what came after that state (nothing, unless
+    // another process appended), in the same query: the same round trips, and neither the rows nor
+    // the fold of a history the cache already holds. That also keeps a person out of the poster's
+    // scope from costing a read and fold that an unknown subject does not (Amendments v1.1
+    // "Unknown and out of scope answer alike"; the secrecy bench measures it).
     const uncached = [...new Set(identities.values())].filter((id) => !optimistic || !this.states.has(id));
-    const streams = uncached.length > 0 ? await this.store.readStreams(uncached) : new Map<string, StoredEvent[]>();
-    return { events, identities, streams, sourceOwners };
+    const bases = new Map<string, { version: number; state: PersonState }>();
+    for (const id of uncached) {
+      const cached = this.states.get(id);
+      if (cached) bases.set(id, cached);
+    }
+    const afterVersions = new Map([...bases].map(([id, base]) => [id, base.version]));
+    const streams = uncached.length > 0 ? await this.store.readStreams(uncached, { afterVersions }) : new Map<string, StoredEvent[]>();
+    return { events, identities, streams, sourceOwners, bases };
   }
 
   /** A source's owner never changes once claimed, so a cached one is never stale. */
@@ -563,11 +579,14 @@ export class Recorder {
     if (this.states.size > this.cacheSize) this.states.delete(this.states.keys().next().value!);
   }
 
-  private load(personId: string, history: readonly StoredEvent[] | undefined, persons: Map<string, PersonWork>): PersonWork {
-    const cached = history === undefined ? this.states.get(personId) : undefined;
-    let state = cached?.state ?? initialState;
-    if (!cached) for (const stored of history ?? []) state = evolve(state, toRecorded(stored) as never);
-    const work: PersonWork = { personId, loadedVersion: cached ? cached.version : history?.length ?? 0, state, events: [], identities: [], indices: [] };
+  private load(personId: string, prefetched: Prefetched, persons: Map<string, PersonWork>): PersonWork {
+    const read = prefetched.streams.get(personId);
+    // Not read: the optimistic plan's cached state. Read after a cached state: that state, with
+    // what came after it (a stream only grows; erasure appends too). Else the whole stream.
+    const base = read === undefined ? this.states.get(personId) : prefetched.bases.get(personId);
+    let state = base?.state ?? initialState;
+    for (const stored of read ?? []) state = evolve(state, toRecorded(stored) as never);
+    const work: PersonWork = { personId, loadedVersion: (base?.version ?? 0) + (read?.length ?? 0), state, events: [], identities: [], indices: [] };
     persons.set(personId, work);
     return work;
   }
