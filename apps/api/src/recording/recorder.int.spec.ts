@@ -85,8 +85,8 @@ describe('Recorder on SQLite: reading a person it holds a state of', () => {
 
   const stockholm = { sub: 'test', actor: 'municipality:0180', importing: false };
   const dossier = `dossier:${String(10_000_000 + 7).replace(/^(\d{2})/, '$1-')}`;
-  const enrolled = (id: string) => parseStructuredEvent({
-    specversion: '1.0', id, source: 'urn:se:kommun:0180:sfi', type: 'SfiEnrolled', time: '2024-03-01T10:00:00Z', subject: dossier,
+  const enrolled = (id: string, subject = dossier) => parseStructuredEvent({
+    specversion: '1.0', id, source: 'urn:se:kommun:0180:sfi', type: 'SfiEnrolled', time: '2024-03-01T10:00:00Z', subject,
     data: { studyPath: 2, course: 'B' },
   }, { ...ctx, tokenActor: 'municipality:0180' });
   const assigned = parseStructuredEvent({
@@ -112,6 +112,28 @@ describe('Recorder on SQLite: reading a person it holds a state of', () => {
     expect(result).toMatchObject({ status: 'rejected', problem: { code: 'unknown-subject' } });
     expect(read.length).toBeGreaterThan(0);
     expect(read.reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it('makes for an unknown subject the same store reads as for a cached person out of scope', async () => {
+    const recorder = new Recorder(opened_.store);
+    await recorder.record([opened(7), permitted(7)], poster);
+    const calls = (subject: string) => {
+      const methods = ['findEvents', 'resolveIdentities', 'resolveSourceOwners', 'readStreams'] as const;
+      const log: string[] = [];
+      for (const method of methods) {
+        const real = (opened_.store[method] as (...args: unknown[]) => Promise<unknown>).bind(opened_.store);
+        jest.spyOn(opened_.store, method).mockImplementation((async (...args: unknown[]) => {
+          log.push(method === 'readStreams' ? `${method}(${(args[0] as string[]).length})` : method);
+          return real(...args);
+        }) as never);
+      }
+      return recorder.record([enrolled(`sfi-${subject}`, subject)], stockholm)
+        .then((results) => { jest.restoreAllMocks(); return { status: results[0].problem?.code, reads: log.filter((c) => c.startsWith('readStreams')) }; });
+    };
+    const outOfScope = await calls(dossier);
+    const unknown = await calls('dossier:99-999999');
+    expect(outOfScope).toEqual({ status: 'unknown-subject', reads: ['readStreams(1)'] });
+    expect(unknown).toEqual(outOfScope);
   });
 
   it("reads, and decides on, what another process appended after the cached state", async () => {

@@ -592,6 +592,13 @@ export abstract class SqlEventStore implements EventStore {
     const streams = new Map<string, StoredEvent[]>();
     for (const streamId of streamIds) streams.set(streamId, []);
     const after = options.afterVersions;
+    // One stream (a single posting's person) is readStream's prepared query, not a chunk padded to
+    // eight terms: the common case of the recorder's looked-up plan, kept as cheap as a lookup.
+    if (streams.size === 1) {
+      const [streamId] = streams.keys();
+      streams.set(streamId, await this.readStream(streamId, { afterVersion: after?.get(streamId) ?? 0 }));
+      return streams;
+    }
     for (const chunk of chunked([...streams.keys()])) {
       // With versions: one (stream_id = ? AND stream_version > ?) term per stream, each an index
       // range on (stream_id, stream_version), still one query for the whole chunk.
