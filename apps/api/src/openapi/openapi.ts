@@ -98,7 +98,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
             '409': problemResponse('subject-exists, identifier-conflict or duplicate-id-conflict'),
             '413': problemResponse('payload-too-large'),
             '415': problemResponse('unsupported-media-type'),
-            '422': problemResponse('unknown-subject (no person in your scope has this identifier; also for a person outside the caller\'s scope) or rule-violation'),
+            '422': problemResponse('unknown-subject (no person in your scope has this identifier; also for a person outside the caller\'s scope) or rule-violation (a later event that the post would break is named only if the caller posted it)'),
             '503': unavailable('unavailable: the person was being changed by other requests, or the store is unreachable; retry'),
           },
         },
