@@ -1,3 +1,4 @@
+import { visibleFields, type ActorKind } from '@kedja/access';
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
 import { personnummer } from '../support/events';
 import { AF, Agencies, FK, MV, REGION_VN, SKV, STOCKHOLM, SUNDSVALL, TIMRA } from './scenario';
@@ -262,7 +263,49 @@ describeEachStore('views', (kind) => {
       expect((await view('/v1/views/counties/22/overview', 'county:01')).status).toBe(403);
       expect((await view('/v1/views/counties/22/overview', 'analyst', 'analyst')).status).toBe(403);
       expect((await view('/v1/views/counties/99/overview', MV)).status).toBe(400);
-      expect((await view('/v1/views/counties/22/overview', MV)).body.anomalies).toHaveLength(1);
+      // The anomaly is work without a settlement: Migrationsverket sees no labour, AF does.
+      expect((await view('/v1/views/counties/22/overview', MV)).body.anomalies).toEqual([]);
+      expect((await view('/v1/views/counties/22/overview', AF)).body.anomalies).toHaveLength(1);
+    });
+
+    // Amendments v1.1 "Views show only facts the caller may see": a median settlement→SFI states
+    // SFI enrolments; a region's timeline shows none, so it must not get one from the aggregate.
+    it('nulls, and lists in `hidden`, each column resting on events the reader may not see, per actor kind', async () => {
+      const shows = (actor: string, ...types: string[]) => types.every((t) => visibleFields(actor.split(':')[0] as ActorKind, t) !== null);
+      // The county board keeps every column, so its row is what a reader who may see a column gets
+      // (as disclosure control leaves it: these small numbers are withheld for everyone alike).
+      const board = (await view('/v1/views/counties/22/overview', 'county:22')).body.municipalities.find((m: { municipalityCode: string }) => m.municipalityCode === '2281');
+      for (const actor of [REGION_VN, SUNDSVALL, MV, SKV, AF, FK]) {
+        const response = await view('/v1/views/counties/22/overview', actor);
+        expect(response.status).toBe(200);
+        const row = response.body.municipalities.find((m: { municipalityCode: string }) => m.municipalityCode === '2281');
+        const expected = {
+          received: shows(actor, 'SettledInMunicipality') ? board.received : null,
+          assigned: shows(actor, 'MunicipalityAssigned') ? board.assigned : null,
+          medianDays: {
+            permitToSettlement: shows(actor, 'ResidencePermitGranted', 'SettledInMunicipality') ? board.medianDays.permitToSettlement : null,
+            settlementToSfi: shows(actor, 'SettledInMunicipality', 'SfiEnrolled') ? board.medianDays.settlementToSfi : null,
+            settlementToWork: null,
+          },
+        };
+        expect([actor, row]).toMatchObject([actor, expected]);
+        const hidden = [
+          ...(shows(actor, 'SettledInMunicipality') ? [] : ['received']),
+          ...(shows(actor, 'MunicipalityAssigned') ? [] : ['assigned']),
+          ...(shows(actor, 'ResidencePermitGranted', 'SettledInMunicipality') ? [] : ['medianDays.permitToSettlement']),
+          ...(shows(actor, 'SettledInMunicipality', 'SfiEnrolled') ? [] : ['medianDays.settlementToSfi']),
+          ...(shows(actor, 'SettledInMunicipality', 'EmploymentStarted') ? [] : ['medianDays.settlementToWork']),
+        ];
+        expect([actor, response.body.hidden.filter((c: string) => c !== 'openGaps')]).toEqual([actor, hidden]);
+        expect([actor, row.openGaps === null]).toEqual([actor, response.body.hidden.includes('openGaps') || board.openGaps === null]);
+        // A hidden column is named in `hidden` only, never among the row's withheld small numbers.
+        for (const field of row.suppressedFields ?? []) expect([actor, response.body.hidden.some((h: string) => field === h || field.startsWith(`${h}.`))]).toEqual([actor, false]);
+      }
+      // The region sees neither SFI nor labour nor permits: nothing of those reaches it.
+      const region = await view('/v1/views/counties/22/overview', REGION_VN);
+      expect(region.body.hidden).toEqual(expect.arrayContaining(['medianDays.settlementToSfi', 'medianDays.settlementToWork', 'openGaps']));
+      // The county board keeps every column: the aggregates of its county are its own.
+      expect((await view('/v1/views/counties/22/overview', 'county:22')).body.hidden).toEqual([]);
     });
   });
 });

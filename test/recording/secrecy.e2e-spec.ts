@@ -270,6 +270,29 @@ describeEachStore('secrecy of posting, attacked', (kind) => {
       expect(await listed(SKV)).toEqual([]);
     }, 60_000);
 
+    it("a late report that would break another municipality's later event names nothing of that event", async () => {
+      // Sundsvall enrols the person in SFI B; they move to Timrå, which reports B passed. Sundsvall's
+      // timeline stops at the move. Its late report that B was discontinued before the move would
+      // leave Timrå's pass invalid: the refusal must not tell Sundsvall the pass's type or time.
+      const { subject: person } = await a.openCase();
+      await a.post(MV, person, 'ResidencePermitGranted', '2023-06-01T09:00:00Z', { permitType: 'temporary', ground: 'refugee' });
+      await a.post(SKV, person, 'PopulationRegistered', '2023-07-01T09:00:00Z', { personalIdentityNumber: personnummer(1990), municipalityCode: '2281' });
+      await a.post(SUNDSVALL, person, 'SfiEnrolled', '2023-08-01T09:00:00Z', { studyPath: 2, course: 'B' });
+      await a.post(SKV, person, 'MovedToMunicipality', '2024-01-01T09:00:00Z', { municipalityCode: '2262' });
+      await a.post(TIMRA, person, 'SfiCoursePassed', '2024-03-05T09:00:00Z', { course: 'B', grade: 'A' });
+      const seen = await readAs(SUNDSVALL, `/v1/persons/${person}/timeline`);
+      expect(seen.body.events.map((e: { type: string }) => e.type)).not.toContain('SfiCoursePassed');
+
+      const late = ce({ type: 'SfiDiscontinued', subject: person, source: sourceOf(SUNDSVALL), time: '2023-10-01T09:00:00Z', data: { course: 'B', reason: 'work' } });
+      const refused = await postAs(SUNDSVALL, late);
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: 'rule-violation', detail: "SfiDiscontinued at this time would leave a later event in the person's record invalid" });
+      expect(JSON.stringify(refused.body)).not.toMatch(/SfiCoursePassed|2024|enrolled/);
+      // Timrå, which posted the pass, is told which event and why.
+      const own = await postAs(TIMRA, ce({ type: 'SfiDiscontinued', subject: person, source: sourceOf(TIMRA), time: '2024-02-01T09:00:00Z', data: { course: 'B', reason: 'work' } }));
+      expect(own.body).toMatchObject({ code: 'rule-violation', detail: expect.stringContaining('your later SfiCoursePassed of 2024-03-05') });
+    });
+
     it('a move away hides the destination from the municipality left, not from the region that still holds', async () => {
       const left = await readAs(SUNDSVALL, `/v1/persons/${subject}/timeline`);
       expect(left.status).toBe(200);

@@ -146,6 +146,11 @@ export interface ReadStreamOptions {
   readonly afterVersion?: number;
 }
 
+export interface ReadStreamsOptions {
+  /** Per stream id: only events with streamVersion > this. */
+  readonly afterVersions?: ReadonlyMap<string, number>;
+}
+
 export interface Subscription {
   /** Resolves once the handler has returned for the last delivered batch. */
   stop(): Promise<void>;
@@ -220,9 +225,11 @@ export interface EventStore {
 
   /**
    * `readStream` (whole streams) for many streams in one query: each requested id maps to its
-   * events in version order, an empty array when the stream has none.
+   * events in version order, an empty array when the stream has none. A stream listed in
+   * `afterVersions` gives only its events after that version (a reader holding a state folded up
+   * to it learns, in the same query, whether the stream has moved on, without reading it again).
    */
-  readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>>;
+  readStreams(streamIds: readonly string[], options?: ReadStreamsOptions): Promise<Map<string, StoredEvent[]>>;
 
   /** Position of the newest committed event, or null for an empty log. */
   headPosition(): Promise<Position | null>;

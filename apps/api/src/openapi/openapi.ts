@@ -98,7 +98,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
             '409': problemResponse('subject-exists, identifier-conflict or duplicate-id-conflict'),
             '413': problemResponse('payload-too-large'),
             '415': problemResponse('unsupported-media-type'),
-            '422': problemResponse('unknown-subject (no person in your scope has this identifier; also for a person outside the caller\'s scope) or rule-violation'),
+            '422': problemResponse('unknown-subject (no person in your scope has this identifier; also for a person outside the caller\'s scope) or rule-violation (a later event that the post would break is named only if the caller posted it)'),
             '503': unavailable('unavailable: the person was being changed by other requests, or the store is unreachable; retry'),
           },
         },
@@ -149,7 +149,7 @@ export function buildOpenApiDocument(extraPaths: Record<string, unknown> = {}, e
       '/v1/views/establishment': { get: view('listEstablishment', 'Active establishment programme participants: start, planned end, days left, current activities') },
       '/v1/views/municipalities/{kommunkod}/residents': { get: view('listResidents', "The municipality's people and the status of each step (SFI, SO, programme, internship, work)", [{ name: 'kommunkod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{4}$' } }]) },
       '/v1/views/chain-gaps': { get: view('listChainGaps', 'Open hand-offs past their threshold: person, gap code, since, days open', [{ name: 'gap', in: 'query', schema: { type: 'string', enum: ['permit-to-settlement', 'assignment-to-settlement', 'settlement-to-sfi', 'settlement-to-civic-orientation', 'settlement-to-programme', 'programme-ending-without-outcome', 'programme-without-activity'] } }]) },
-      '/v1/views/counties/{lanskod}/overview': { get: { ...view('getCountyOverview', 'Per municipality of the county: people received (assigned vs self-arranged), median days permit→settlement, settlement→SFI, settlement→work, open gaps; data-quality anomalies for county boards and national agencies. Any value may be null under disclosure control, the row (or anomaly) then carrying "suppressed": true and suppressedFields. ' + DISCLOSURE_RULE, [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }]), parameters: [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }] } },
+      '/v1/views/counties/{lanskod}/overview': { get: { ...view('getCountyOverview', 'Per municipality of the county: people received (assigned vs self-arranged), median days permit→settlement, settlement→SFI, settlement→work, open gaps; data-quality anomalies for county boards and national agencies. Any value may be null under disclosure control, the row (or anomaly) then carrying "suppressed": true and suppressedFields. A column resting on events the reader\'s timeline would not show (e.g. settlement→SFI for a region) is null and named in the top-level `hidden` array (paths such as `medianDays.settlementToSfi`, `received`, `openGaps`); county boards keep every column. ' + DISCLOSURE_RULE, [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }]), parameters: [{ name: 'lanskod', in: 'path', required: true, schema: { type: 'string', pattern: '^\\d{2}$' } }] } },
       '/v1/audit': {
         get: {
           operationId: 'listAudit',

@@ -77,6 +77,87 @@ describe('Recorder on SQLite', () => {
 });
 
 /**
+ * Amendments v1.1 "Unknown and out of scope answer alike", the work behind the timing: a posting
+ * about a person out of the poster's scope must not cost a read and fold of that person's stream
+ * that an unknown subject does not. The looked-up plan reads a cached person's stream only after
+ * the cached version, so it reads nothing unless another process appended, and then only that.
+ */
+describe('Recorder on SQLite: reading a person it holds a state of', () => {
+  let opened_: OpenedEventStore;
+  beforeEach(async () => {
+    opened_ = await openEventStore({ kind: 'sqlite', file: path.join(directory, `s-${Date.now()}-${Math.random()}.db`) });
+  });
+  afterEach(() => opened_.store.close());
+
+  const stockholm = { sub: 'test', actor: 'municipality:0180', importing: false };
+  const dossier = `dossier:${String(10_000_000 + 7).replace(/^(\d{2})/, '$1-')}`;
+  const enrolled = (id: string, subject = dossier) => parseStructuredEvent({
+    specversion: '1.0', id, source: 'urn:se:kommun:0180:sfi', type: 'SfiEnrolled', time: '2024-03-01T10:00:00Z', subject,
+    data: { studyPath: 2, course: 'B' },
+  }, { ...ctx, tokenActor: 'municipality:0180' });
+  const assigned = parseStructuredEvent({
+    specversion: '1.0', id: 'assign-7', source: 'urn:se:migrationsverket:case', type: 'MunicipalityAssigned', time: '2024-02-20T10:00:00Z', subject: dossier,
+    data: { municipalityCode: '0180' },
+  }, ctx);
+  const rowsRead = (store: EventStore) => {
+    const read: number[] = [];
+    const real = store.readStreams.bind(store);
+    jest.spyOn(store, 'readStreams').mockImplementation(async (...args) => {
+      const streams = await real(...args);
+      read.push([...streams.values()].reduce((n, events) => n + events.length, 0));
+      return streams;
+    });
+    return read;
+  };
+
+  it('rejects a posting about a cached person out of scope without reading any of their events', async () => {
+    const recorder = new Recorder(opened_.store, await vaultOf(opened_.db));
+    expect((await recorder.record([opened(7), permitted(7)], poster)).map((r) => r.status)).toEqual(['recorded', 'recorded']);
+    const read = rowsRead(opened_.store);
+    const [result] = await recorder.record([enrolled('sfi-1')], stockholm);
+    expect(result).toMatchObject({ status: 'rejected', problem: { code: 'unknown-subject' } });
+    expect(read.length).toBeGreaterThan(0);
+    expect(read.reduce((a, b) => a + b, 0)).toBe(0);
+  });
+
+  it('makes for an unknown subject the same store reads as for a cached person out of scope', async () => {
+    const recorder = new Recorder(opened_.store, await vaultOf(opened_.db));
+    await recorder.record([opened(7), permitted(7)], poster);
+    const calls = (subject: string) => {
+      const methods = ['findEvents', 'resolveIdentities', 'resolveSourceOwners', 'readStreams'] as const;
+      const log: string[] = [];
+      for (const method of methods) {
+        const real = (opened_.store[method] as (...args: unknown[]) => Promise<unknown>).bind(opened_.store);
+        jest.spyOn(opened_.store, method).mockImplementation((async (...args: unknown[]) => {
+          log.push(method === 'readStreams' ? `${method}(${(args[0] as string[]).length})` : method);
+          return real(...args);
+        }) as never);
+      }
+      return recorder.record([enrolled(`sfi-${subject}`, subject)], stockholm)
+        .then((results) => { jest.restoreAllMocks(); return { status: results[0].problem?.code, reads: log.filter((c) => c.startsWith('readStreams')) }; });
+    };
+    const outOfScope = await calls(dossier);
+    const unknown = await calls('dossier:99-999999');
+    expect(outOfScope).toEqual({ status: 'unknown-subject', reads: ['readStreams(1)'] });
+    expect(unknown).toEqual(outOfScope);
+  });
+
+  it("reads, and decides on, what another process appended after the cached state", async () => {
+    const recorder = new Recorder(opened_.store, await vaultOf(opened_.db));
+    await recorder.record([opened(7), permitted(7)], poster);
+    // Another api process assigns the person to Stockholm; this one's cached state predates it.
+    expect((await new Recorder(opened_.store, await vaultOf(opened_.db)).record([assigned], poster))[0].status).toBe('recorded');
+    const read = rowsRead(opened_.store);
+    const [result] = await recorder.record([enrolled('sfi-2')], stockholm);
+    expect(result.status).toBe('recorded');
+    expect(read).toEqual([1]);
+    expect((await opened_.store.readStream((result as { personId: string }).personId)).map((e) => e.type)).toEqual([
+      'MigrationCaseOpened', 'ResidencePermitGranted', 'MunicipalityAssigned', 'SfiEnrolled',
+    ]);
+  });
+});
+
+/**
  * Given an append that takes a while (a store whose appendMany is slowed down, as a PostgreSQL
  * round trip is), when other requests arrive meanwhile, then a large request about other people
  * is decided while the append is in flight (but no more than one group waits behind it), small

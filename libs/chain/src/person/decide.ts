@@ -161,7 +161,15 @@ function checkRules(command: Command, candidate: RecordedEvent, state: PersonSta
   for (const [key, rule] of after) {
     if (before.has(key)) continue;
     const later = existing.find((e) => retractionKey(e.source, e.eventId) === key);
-    return `${command.type} at this time would leave the later ${later?.type ?? 'event'} of ${later?.time ?? '?'} invalid: ${rule}`;
+    // Amendments v1.1 "Views show only facts the caller may see", for the one answer that talks
+    // about another event: the poster learns the later event's type, time and broken rule only
+    // when it posted that event itself. Another actor's later event may be one the poster's
+    // timeline does not show (a move away cuts the former municipality's view; a region sees no
+    // labour), so the detail then says no more than that some later event conflicts.
+    if (later && codeOf(later.actor) === actorCode(command.actor)) {
+      return `${command.type} at this time would leave your later ${later.type} of ${later.time} invalid: ${rule}`;
+    }
+    return `${command.type} at this time would leave a later event in the person's record invalid`;
   }
   return undefined;
 }

@@ -225,6 +225,32 @@ describe('recording rules: starting something already open', () => {
   });
 });
 
+describe('recording rules: a late report that breaks a later event names only what the poster may know', () => {
+  // Sundsvall enrols the person in B; they move to Stockholm, which reports B passed. Sundsvall's
+  // timeline stops at the move, so Stockholm's pass is an event it may not see. A late report from
+  // Sundsvall that B was discontinued before the move breaks that pass: the refusal must not tell
+  // Sundsvall the pass's type, time or the rule it breaks.
+  const moved = () => {
+    let state = evolve(inSundsvall(), ev('SfiEnrolled', { studyPath: 2, course: 'B' }, SUNDSVALL, '2020-09-01T10:00:00+02:00'));
+    state = evolve(state, ev('MovedToMunicipality', { municipalityCode: '0180' }, SKV, '2021-01-01T10:00:00+01:00'));
+    return evolve(state, ev('SfiCoursePassed', { course: 'B', grade: 'A' }, STOCKHOLM, '2021-03-01T10:00:00+01:00'));
+  };
+
+  it("given another agency's later event, then the detail names nothing of it", () => {
+    const d = when(moved(), 'SfiDiscontinued', { course: 'B', reason: 'work' }, SUNDSVALL, '2020-10-01T10:00:00+02:00');
+    expect(d).toEqual({ ok: false, code: 'rule-violation', detail: "SfiDiscontinued at this time would leave a later event in the person's record invalid" });
+    if (d.ok) return;
+    expect(d.detail).not.toMatch(/SfiCoursePassed|2021|enrolled|course/);
+  });
+
+  it('given its own later event, then the poster is told which one and why', () => {
+    const d = when(moved(), 'SfiDiscontinued', { course: 'B', reason: 'work' }, STOCKHOLM, '2021-02-01T10:00:00+01:00');
+    expect(d).toMatchObject({ ok: false, code: 'rule-violation' });
+    if (d.ok) return;
+    expect(d.detail).toBe('SfiDiscontinued at this time would leave your later SfiCoursePassed of 2021-03-01T10:00:00+01:00 invalid: the person is not enrolled in SFI course B');
+  });
+});
+
 describe('recording rules: SFI enrolment', () => {
   it('given no enrolment, when a course is passed or discontinued, then rule-violation', () => {
     expect(code(when(inSundsvall(), 'SfiCoursePassed', { course: 'B', grade: 'C' }, SUNDSVALL))).toBe('rule-violation');

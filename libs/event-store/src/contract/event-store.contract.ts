@@ -520,6 +520,20 @@ export function eventStoreContract(name: string, factory: EventStoreFactory): vo
         expect(streams.get('nope')).toEqual([]);
         expect(await store.readStreams([])).toEqual(new Map());
       });
+
+      it('reads many streams after given versions: only the later events of each, whole streams for the rest', async () => {
+        for (let round = 0; round < 3; round++) {
+          await store.append('x', [newEvent(), newEvent()], { expectedVersion: 'any' });
+          await store.append('y', [newEvent()], { expectedVersion: 'any' });
+          await store.append('z', [newEvent()], { expectedVersion: 'any' });
+        }
+        const streams = await store.readStreams(['x', 'y', 'z', 'nope'], { afterVersions: new Map([['x', 4], ['y', 3], ['nope', 2]]) });
+        expect(streams.get('x')).toEqual(await store.readStream('x', { afterVersion: 4 }));
+        expect(streams.get('x')!.map((event) => event.streamVersion)).toEqual([5, 6]);
+        expect(streams.get('y')).toEqual([]);
+        expect(streams.get('z')!.map((event) => event.streamVersion)).toEqual([1, 2, 3]);
+        expect(streams.get('nope')).toEqual([]);
+      });
     });
 
     describe('ordering and reading', () => {

@@ -16,6 +16,7 @@ import {
   ReadAllOptions,
   ReadAllPage,
   ReadStreamOptions,
+  ReadStreamsOptions,
   StoredEvent,
   StreamAppend,
   SubscribeOptions,
@@ -587,11 +588,26 @@ export abstract class SqlEventStore implements EventStore {
     return owners;
   }
 
-  async readStreams(streamIds: readonly string[]): Promise<Map<string, StoredEvent[]>> {
+  async readStreams(streamIds: readonly string[], options: ReadStreamsOptions = {}): Promise<Map<string, StoredEvent[]>> {
     const streams = new Map<string, StoredEvent[]>();
     for (const streamId of streamIds) streams.set(streamId, []);
+    const after = options.afterVersions;
+    // One stream (a single posting's person) is readStream's prepared query, not a chunk padded to
+    // eight terms: the common case of the recorder's looked-up plan, kept as cheap as a lookup.
+    if (streams.size === 1) {
+      const [streamId] = streams.keys();
+      streams.set(streamId, await this.readStream(streamId, { afterVersion: after?.get(streamId) ?? 0 }));
+      return streams;
+    }
     for (const chunk of chunked([...streams.keys()])) {
-      const rows = await this.db.query<EventRow>(`${EVENT_SELECT} WHERE stream_id IN (${tuples(chunk.length, 1)}) ORDER BY stream_id, stream_version`, chunk);
+      // With versions: one (stream_id = ? AND stream_version > ?) term per stream, each an index
+      // range on (stream_id, stream_version), still one query for the whole chunk.
+      const rows = after && after.size > 0
+        ? await this.db.query<EventRow>(
+            `${EVENT_SELECT} WHERE ${chunk.map((_, i) => `(stream_id = $${2 * i + 1} AND stream_version > $${2 * i + 2})`).join(' OR ')} ORDER BY stream_id, stream_version`,
+            chunk.flatMap((streamId) => [streamId, after.get(streamId) ?? 0]),
+          )
+        : await this.db.query<EventRow>(`${EVENT_SELECT} WHERE stream_id IN (${tuples(chunk.length, 1)}) ORDER BY stream_id, stream_version`, chunk);
       for (const row of rows) streams.get(row.stream_id)?.push(rowToEvent(row));
     }
     return streams;

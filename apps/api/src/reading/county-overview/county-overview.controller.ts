@@ -8,6 +8,7 @@ import { ProblemError } from '../../problems/problem';
 import { ViewReader } from '../views/view-reader';
 import { ANOMALY_CODES, isPastThreshold, type AnomalyCode, type OverviewDetail } from '../views/read-models';
 import { GAP_THRESHOLDS, type GapThresholds } from '../views/thresholds';
+import { overviewVisibility } from './overview-columns';
 
 interface Row {
   municipality_code: string;
@@ -23,6 +24,25 @@ function median(values: number[]): MedianInput {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return { value: sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2, from: sorted.length };
+}
+
+/** The row with the columns the reader may not see set to null (paths such as `received` or `medianDays.settlementToSfi`). */
+function hideColumns<T extends object>(row: T, hidden: readonly string[]): T {
+  const out: Record<string, unknown> = { ...(row as Record<string, unknown>) };
+  for (const path of hidden) {
+    const [head, leaf] = path.split('.');
+    out[head] = leaf === undefined ? null : { ...(out[head] as Record<string, unknown>), [leaf]: null };
+  }
+  const fields = out.suppressedFields as string[] | undefined;
+  if (fields) {
+    const kept = fields.filter((f) => !hidden.some((h) => f === h || f.startsWith(`${h}.`)));
+    if (kept.length > 0) out.suppressedFields = kept;
+    else {
+      delete out.suppressedFields;
+      delete out.suppressed;
+    }
+  }
+  return out as T;
 }
 
 /** Whole days from one step to the next, when both happened and in that order. */
@@ -53,6 +73,8 @@ export class CountyOverviewController {
     const scope = parsed.ok ? overviewScope(parsed.principal, countyCode) : 'none';
     if (scope === 'none') throw new ProblemError('not-permitted', "The overview is read by the county's board and region, the national agencies, and a municipality for its own row.");
     const kind = parsed.ok ? parsed.principal.actor.kind : 'analyst';
+    const visibility = overviewVisibility(kind);
+    // A column resting on facts the caller's timeline would not show is null, and named in `hidden`.
     const { county_overview: table } = await this.views.tables('county_overview');
     const rows = await this.views.query<Row>(
       `SELECT municipality_code, detail FROM ${table} WHERE listed = 1 AND (county_code = $1 OR assigned_county = $1 OR current_county = $1)`,
@@ -68,7 +90,8 @@ export class CountyOverviewController {
         const steps = (pick: (p: (typeof own)[number]) => number | null) => median(received.map(pick).filter((d): d is number => d !== null));
         const openGaps = people
           .filter((p) => p.currentMunicipalityCode === m.code)
-          .map((p) => p.gaps.filter((g) => isPastThreshold(g, this.thresholds[g.code], now)).length)
+          // Only the gaps the chain-gaps view would list to this reader (a region sees no "no SFI").
+          .map((p) => p.gaps.filter((g) => visibility.gapCodes.includes(g.code) && isPastThreshold(g, this.thresholds[g.code], now)).length)
           .filter((n) => n > 0);
         // Disclosure control (@kedja/access controlOverviewRow): no cell describes 1 to k − 1 people.
         const row = controlOverviewRow(
@@ -89,14 +112,16 @@ export class CountyOverviewController {
           },
           this.config.minCell,
         );
-        return { municipalityCode: m.code, name: m.name, ...row };
+        // Then the columns this reader may not see at all: null, named once in `hidden` (not in
+        // the row's suppressedFields, which are about small numbers).
+        return { municipalityCode: m.code, name: m.name, ...hideColumns(row, visibility.hidden) };
       });
-    const body: Record<string, unknown> = { countyCode, disclosure: { minCell: this.config.minCell }, municipalities };
+    const body: Record<string, unknown> = { countyCode, disclosure: { minCell: this.config.minCell }, hidden: visibility.hidden, municipalities };
     // County boards and national agencies follow every anomaly up; a municipality only the
     // settlement claims made about people it holds (Amendments v1.1), counted on its own row.
     const national = kind === 'county' || isNationalAgency(kind);
     if (national || kind === 'municipality') {
-      const codes = national ? ANOMALY_CODES : ANOMALY_CODES.filter((code) => code === SETTLEMENT_CLAIM);
+      const codes = (national ? ANOMALY_CODES : ANOMALY_CODES.filter((code) => code === SETTLEMENT_CLAIM)).filter((code) => visibility.anomalyCodes.includes(code));
       const anomalies: { code: AnomalyCode; municipalityCode: string; count: number | null; suppressed?: true }[] = [];
       for (const m of municipalities) {
         for (const code of codes) {
