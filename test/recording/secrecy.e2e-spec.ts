@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CATALOGUE, EVENT_TYPES, EXAMPLES, validateEventData, type FieldSpec } from '@kedja/chain';
 import { describeEachStore, startTestApp, type TestApp } from '../support/test-app';
 import { ce, dossier, personnummer } from '../support/events';
+import { REFUSED_READ_FLOOR_MS } from '../../apps/api/src/reading/timeline/timeline-reads';
 import { AF, Agencies, FK, MV, REGION_VN, SKV, STOCKHOLM, SUNDSVALL, TIMRA, sourceOf } from '../reading/scenario';
 
 /**
@@ -211,6 +212,24 @@ describeEachStore('secrecy of posting, attacked', (kind) => {
         expect(first.timeline!.status).toBe(404);
       }
     }, 120_000);
+
+    // The timing half of the rule: both refusals wait out one floor, so an out-of-scope person's
+    // extra work (reading and scoping their events) does not show in the response time. The
+    // medians themselves are a benchmark row (`npm run bench -- --only secrecy`), not a timed test.
+    it('answers both refusals of a read no sooner than the refusal floor after the request', async () => {
+      const lonely = await unplaced();
+      for (const s of [unknownSubjects()[0], `dossier:${lonely.dossier}`]) {
+        for (const path of [`/v1/persons/${s}/timeline`, `/v1/persons/${s}/timeline?asOf=2030-01-01T00:00:00Z`]) {
+          const started = performance.now();
+          const response = await readAs(STOCKHOLM, path);
+          expect(response.status).toBe(404);
+          expect([s, performance.now() - started >= REFUSED_READ_FLOOR_MS]).toEqual([s, true]);
+        }
+        const started = performance.now();
+        expect((await lookupAs(STOCKHOLM, { subject: s })).status).toBe(404);
+        expect([s, performance.now() - started >= REFUSED_READ_FLOOR_MS]).toEqual([s, true]);
+      }
+    });
   });
 
   describe('scope', () => {

@@ -13,6 +13,16 @@ import type { KedjaRuntime } from '../../runtime/runtime';
 
 const TIMELINE_ROUTE = 'GET /v1/persons/{subject}/timeline';
 const LOOKUP_ROUTE = 'POST /v1/persons/lookup';
+/**
+ * A refused read (an unknown subject, or a person outside the caller's scope) is answered no sooner
+ * than this after it began. The two refusals do different work — an out-of-scope person's events
+ * are read and scoped, an unknown subject has none — and without a common floor their response
+ * times alone tell a caller that the person exists (Amendments v1.1 "Unknown and out of scope
+ * answer alike"; measured by `npm run bench -- --only secrecy`). Well above an ordinary refusal's
+ * own time (about 1 ms); a read that is answered is never delayed.
+ */
+export const REFUSED_READ_FLOOR_MS = 5;
+
 const REFUSAL = 'Person-level timelines are read by caseworkers of a reporting agency, municipality or region; county boards, analysts and the platform never read them.';
 
 /**
@@ -51,6 +61,7 @@ export class TimelineReads {
 
   /** Resolves, scopes and audits one read; out of scope and unknown answer the same 404. */
   private async read(reader: Reader, subject: unknown, request: Request, action: string, route: string, asOf?: string): Promise<{ personId: string; json: string }> {
+    const started = performance.now();
     const { kind, value } = subjectOf(subject);
     // Looked up by keyed hash: the clear identifier is never compared in, or sent to, the database.
     const read = await this.streams.read(kind, this.runtime.personalData.index(kind, value), reader.actor, asOf);
@@ -70,7 +81,11 @@ export class TimelineReads {
         outcome: read === null ? 'unknown-subject' : read.json !== null ? 'read' : 'out-of-scope',
       },
     ]);
-    if (read === null || read.json === null) throw personNotFound();
+    if (read === null || read.json === null) {
+      const wait = REFUSED_READ_FLOOR_MS - (performance.now() - started);
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      throw personNotFound();
+    }
     return { personId: read.personId, json: read.json };
   }
 }
