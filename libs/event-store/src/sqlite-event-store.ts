@@ -208,6 +208,7 @@ export class SqliteEventStore extends SqlEventStore {
           if (row?.stream_id !== streamId) throw new NeedsCheckedAppend();
         }
       }
+      this.claimSources(appends.flatMap((a) => a.prepared));
       const results: AppendResult[] = new Array(appends.length);
       const pending: unknown[] = [];
       let rows = 0;
@@ -241,6 +242,7 @@ export class SqliteEventStore extends SqlEventStore {
 
   /** Rows get consecutive positions and versions from the given first ones. */
   private insertRows(streamId: string, rows: readonly PreparedEvent[], firstPosition: number, firstVersion: number): void {
+    this.claimSources(rows);
     for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
       const count = Math.min(INSERT_CHUNK, rows.length - start);
       const values: unknown[] = new Array(count * 11);
@@ -260,6 +262,28 @@ export class SqliteEventStore extends SqlEventStore {
         values[cell++] = row.metadata;
       }
       this.insertStatement(count).run(values);
+    }
+  }
+
+  /**
+   * A source belongs to the first actor that appends with it (CONTRACT.md Amendments v1.1):
+   * claimed here, in the caller's transaction, once per distinct source of the rows about to be
+   * inserted (a batch has a few), so an append that breaks the rule writes nothing.
+   */
+  private claimSources(rows: readonly PreparedEvent[]): void {
+    const actors = new Map<string, string>();
+    for (const row of rows) {
+      const seen = actors.get(row.source);
+      if (seen === undefined) actors.set(row.source, row.actor);
+      else if (seen !== row.actor) throw new SourceOwnedError();
+    }
+    // Looked up first: nearly every source is claimed already, and a read costs less than a write
+    // that conflicts.
+    const owner = this.db.prepare('SELECT actor FROM source_owners WHERE source = ?');
+    for (const [source, actor] of actors) {
+      const row = owner.get(source) as { actor: string } | undefined;
+      if (row === undefined) this.db.prepare('INSERT INTO source_owners (source, actor) VALUES (?, ?)').run(source, actor);
+      else if (row.actor !== actor) throw new SourceOwnedError();
     }
   }
 
@@ -290,6 +314,7 @@ function isDuplicateKey(error: unknown): boolean {
 
 /** The unique indexes back up the checks made under the lock; they should never fire. */
 function mapConstraint(error: unknown, streamId: string, current: number): unknown {
+  if (error instanceof SourceOwnedError) return error;
   const message = messageOf(error);
   if (message.includes(SOURCE_OWNED_MESSAGE)) return new SourceOwnedError();
   if (message.includes('events.source, events.event_id')) return new DuplicateEventConflictError('', '');

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { RandomPool } from './random-pool';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -48,6 +49,8 @@ export class FileKeyProvider implements KeyProvider {
     readonly file: string,
     private content: KeyFile,
   ) {}
+
+  private readonly random = new RandomPool();
 
   /** Opens `dir/personal-data.keys.json`, creating it (0600, in a 0700 directory) when absent. */
   static open(dir: string): FileKeyProvider {
@@ -120,7 +123,7 @@ export class FileKeyProvider implements KeyProvider {
 
   async wrap(dataKey: Buffer, context: string): Promise<{ keyId: string; wrapped: Buffer }> {
     const keyId = this.content.current;
-    const iv = randomBytes(12);
+    const iv = this.random.take(12);
     const cipher = createCipheriv('aes-256-gcm', this.master(keyId), iv);
     cipher.setAAD(Buffer.from(`kedja:data-key:${context}`));
     const body = Buffer.concat([cipher.update(dataKey), cipher.final()]);

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomUUID } from 'node:crypto';
+import { RandomPool } from './random-pool';
 import { SqliteDatabase, type IdentityClaim, type SqlDatabase } from '@kedja/event-store';
 import type { KeyProvider } from './key-provider';
 
@@ -45,6 +46,9 @@ const aad = (personId: string) => Buffer.from(`kedja:pd1:${personId}`);
  * transplanted ciphertext fails instead of decrypting to something else), and the destruction of
  * both at erasure (crypto-shredding: the ciphertexts left in the immutable log are then noise).
  */
+/** How many identifiers' keyed hashes `index` keeps (a few MB at most). */
+const INDEXED_KEPT = 20_000;
+
 export class PersonalData {
   /** Unwrapped keys by their stored (wrapped) value: an erased person's value is gone, so is the hit. */
   private readonly byWrapped = new Map<string, Buffer>();
@@ -57,6 +61,10 @@ export class PersonalData {
     private readonly secret: Buffer,
   ) {}
 
+  private readonly random = new RandomPool();
+  /** Recent identifiers' keyed hashes (see `index`). */
+  private readonly indexed = new Map<string, string>();
+
   static async open(db: SqlDatabase, provider: KeyProvider): Promise<PersonalData> {
     return new PersonalData(db, provider, await provider.indexSecret());
   }
@@ -68,7 +76,17 @@ export class PersonalData {
    */
   index(kind: string, value: string): string {
     if (!IDENTIFIER_KINDS.includes(kind)) return value;
-    return INDEX_PREFIX + createHmac('sha256', this.secret).update(`${kind}:${value}`).digest('base64url');
+    // A person's events name the same subject again and again (a batch holds several of each), and
+    // an HMAC costs a few µs to set up: recent ones are kept in this process's memory only,
+    // bounded, never written anywhere. After an erasure a kept hash finds no index entry.
+    const input = `${kind}:${value}`;
+    let hash = this.indexed.get(input);
+    if (hash === undefined) {
+      hash = INDEX_PREFIX + createHmac('sha256', this.secret).update(input).digest('base64url');
+      if (this.indexed.size >= INDEXED_KEPT) this.indexed.delete(this.indexed.keys().next().value!);
+      this.indexed.set(input, hash);
+    }
+    return hash;
   }
 
   /** A new person's id and data key, the key wrapped by the master key into the claim that stores it. */
@@ -78,7 +96,7 @@ export class PersonalData {
 
   /** A new data key for `personId` (a new person, or one stored before keys existed), wrapped into its claim. */
   async keyFor(personId: string): Promise<FreshPerson> {
-    const key = randomBytes(32);
+    const key = this.random.take(32);
     const { keyId, wrapped } = await this.provider.wrap(key, personId);
     const value = `${keyId}.${wrapped.toString('base64url')}`;
     this.cache(personId, value, key);
@@ -86,7 +104,7 @@ export class PersonalData {
   }
 
   seal(key: Buffer, personId: string, plaintext: string): string {
-    const iv = randomBytes(12);
+    const iv = this.random.take(12);
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     cipher.setAAD(aad(personId));
     const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
