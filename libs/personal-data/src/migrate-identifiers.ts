@@ -79,8 +79,11 @@ export async function migrateIdentifiers(personalData: PersonalData, onProgress?
     sqlite.connection.exec('VACUUM');
     await truncateWal(sqlite);
   } else if (db instanceof PostgresDatabase) {
-    await db.execute('VACUUM FULL identities');
-    await db.execute('VACUUM FULL events');
+    // VACUUM FULL rewrites the tables but keeps no statistics: without ANALYZE the planner went on
+    // planning with the counts of before the conversion (the timeline read fell from ~3,000 to
+    // ~200 requests/s after a converted database started).
+    await db.execute('VACUUM FULL ANALYZE identities');
+    await db.execute('VACUUM FULL ANALYZE events');
   }
   return { persons: persons.length, sealed, hashed, compacted: true };
 }
