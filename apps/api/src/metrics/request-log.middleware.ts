@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable, NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { maskSubject } from '@kedja/access';
+import { containsPersonalIdentifier } from '@kedja/chain';
 import { rootLogger } from '@kedja/operations';
 import { MetricsRegistry } from './metrics.service';
 
@@ -19,11 +21,20 @@ type Routed = Request & { [ROUTE_PATTERN]?: string; [REQUEST_ID]?: string; princ
 /** Ids a client may choose; anything else (long, spaces, control characters) is replaced, never logged. */
 const CLIENT_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * The caller's `x-request-id` when it may be kept: a plain token that holds no personnummer,
+ * samordningsnummer or dossier number (a client may well use a case number as its trace id). It
+ * is logged, echoed and stored as the events' correlation id, so anything else is dropped.
+ */
+export function clientRequestId(request: { readonly headers: IncomingHttpHeaders }): string | undefined {
+  const sent = request.headers['x-request-id'];
+  return typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) && !containsPersonalIdentifier(sent) ? sent : undefined;
+}
+
 export function requestIdOf(request: Request): string {
   const routed = request as Routed;
   if (routed[REQUEST_ID]) return routed[REQUEST_ID];
-  const sent = request.headers['x-request-id'];
-  const id = typeof sent === 'string' && CLIENT_REQUEST_ID.test(sent) ? sent : randomUUID();
+  const id = clientRequestId(request) ?? randomUUID();
   routed[REQUEST_ID] = id;
   return id;
 }

@@ -47,6 +47,15 @@ describe('the access line', () => {
     expect(JSON.stringify(line)).not.toContain('199203153821');
   });
 
+  it('replaces a request id that holds a personal identifier in any spelling, and never logs it', () => {
+    for (const sent of ['199203153821', '9203153821', '19920315-3821', 'case-24-000123', '24000123', 'trace:199203153821']) {
+      const { response, line } = serve('/health', { 'x-request-id': sent });
+      expect([sent, line.requestId]).toEqual([sent, expect.stringMatching(/^[0-9a-f-]{36}$/)]);
+      expect(response.headers['x-request-id']).toBe(line.requestId);
+      expect(JSON.stringify(line)).not.toContain(sent);
+    }
+  });
+
   it('replaces a request id that is not a plain token, and never logs it', () => {
     const { response, line } = serve('/health', { 'x-request-id': 'evil\nid 199203153821' });
     expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);

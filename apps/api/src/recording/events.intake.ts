@@ -6,6 +6,7 @@ import { ProblemError, redactProblem } from '../problems/problem';
 import { KEDJA_CONFIG } from '../runtime/tokens';
 import type { KedjaConfig } from '../config/config';
 import { RecordingMetrics } from '../metrics/metrics.service';
+import { clientRequestId } from '../metrics/request-log.middleware';
 import { binaryToStructured, hasBinaryHeaders, parseStructuredEvent, type ParseContext } from './envelope';
 import { RecordEvents } from './record-events.command';
 import type { EventResult } from './recorder';
@@ -40,7 +41,8 @@ export class EventsIntake {
     const body: unknown = request.body;
     const ctx: ParseContext = { now: Date.now(), importing, tokenActor: principal.actor };
     const poster = { sub: principal.sub, actor: principal.actor, importing };
-    const requestId = typeof request.headers['x-request-id'] === 'string' ? request.headers['x-request-id'].slice(0, 128) : undefined;
+    // The caller's trace id as the access log keeps it (never one holding an identifier).
+    const requestId = clientRequestId(request);
 
     let batch: boolean;
     let raws: unknown[];
