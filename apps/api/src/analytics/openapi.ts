@@ -52,6 +52,9 @@ export const DISCLOSURE_RULE =
   'values can still be differenced against each other.';
 
 /** The analytics paths, for buildOpenApiDocument's `extraPaths`. */
+/** 503 while the analytics read model is built, with the Retry-After the controllers send. */
+const unbuilt = () => ({ ...problem('unavailable: the analytics read model is not built yet'), headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } } });
+
 export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
   '/v1/analytics/time-to-event': {
     post: {
@@ -231,7 +234,7 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
         '401': problem('unauthorized'),
         '403': problem('not-permitted: not an analyst'),
         '413': problem('payload-too-large'),
-        '503': { ...problem('unavailable: the analytics read model is not built yet'), headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } } },
+        '503': unbuilt(),
       },
     },
   },
@@ -330,7 +333,7 @@ export const ANALYTICS_OPENAPI_PATHS: Record<string, unknown> = {
         '401': problem('unauthorized'),
         '403': problem('not-permitted: not an analyst'),
         '413': problem('payload-too-large'),
-        '503': { ...problem('unavailable: the analytics read model is not built yet'), headers: { 'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } } } },
+        '503': unbuilt(),
       },
     },
   },
